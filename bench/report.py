@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""report.py — turns bench/run.sh's raw results (BUILD/bench/results.txt) into the markdown
+report of docs/benchmarks.md: machine, lookup table with ratios, sync table, targets.
+
+Usage: report.py RESULTS
+Raw lines: `meta KEY VALUE…`, `sync USERS ok|timeout|failed SECONDS KIB JSON_BYTES`,
+`lookup USERS OP MODULE MEDIAN_NS|n/a|error SAMPLES NOTE…` (bench_nss.cc).
+"""
+import sys
+
+MODULES = ["dirbind", "nss_files", "libnss-cache"]
+OPS = ["getpwnam_r", "getpwuid_r", "getgrgid_r", "initgroups"]
+# Targets (the issue): lookups at 1M users, flat from 1k to 1M, sync of 100k users.
+LOOKUP_TARGET_NS = 1000
+FLAT_FACTOR = 2.0  # "flat": the 1M median is at most this many times the 1k median
+SYNC_TARGET_S = 2.0
+SYNC_TARGET_MB = 300
+
+
+def fmt_ns(ns):
+    if ns < 1000:
+        return "%d ns" % ns
+    if ns < 10000:
+        return "%.2f µs" % (ns / 1e3)
+    if ns < 1e6:
+        return "%.1f µs" % (ns / 1e3)
+    if ns < 1e9:
+        return "%.1f ms" % (ns / 1e6)
+    return "%.2f s" % (ns / 1e9)
+
+
+def fmt_ratio(r):
+    return "%.1f×" % r if r < 10 else "{:,.0f}×".format(r)
+
+
+def users(n):
+    return "{:,}".format(n)
+
+
+def table(header, rows, align):
+    """A markdown table padded so it also reads in a terminal."""
+    cells = [header] + rows
+    width = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    def line(r):
+        return "| " + " | ".join(c.rjust(w) if a == "r" else c.ljust(w)
+                                 for c, w, a in zip(r, width, align)) + " |"
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
+                         for w, a in zip(width, align)) + "|"
+    return "\n".join([line(header), sep] + [line(r) for r in rows])
+
+
+def main():
+    meta, syncs, lookups = {}, {}, {}
+    for raw in open(sys.argv[1], encoding="utf-8"):
+        f = raw.split()
+        if not f:
+            continue
+        if f[0] == "meta":
+            meta[f[1]] = " ".join(f[2:])
+        elif f[0] == "sync":
+            syncs[int(f[1])] = f[2:]
+        elif f[0] == "lookup":
+            value = int(f[4]) if f[4].isdigit() else f[4]
+            note = " ".join(f[6:])
+            lookups[(int(f[1]), f[2], f[3])] = (value, int(f[5]), "" if note == "-" else note)
+    sizes = [int(s) for s in meta.get("sizes", "").split()]
+    out = []
+    out.append("Machine: %s × %s, %s RAM, kernel %s, glibc %s, libnss-cache %s; tree %s; %s."
+               % (meta.get("nproc"), meta.get("cpu"), meta.get("memory"), meta.get("kernel"),
+                  meta.get("glibc"), meta.get("libnss-cache"), meta.get("tree"), meta.get("date")))
+    out.append("Load average (1/5/15 min) at start %s, at end %s; whole run %s s."
+               % (meta.get("load-start"), meta.get("load-end"), meta.get("elapsed")))
+    out.append("")
+    out.append("### Lookups: median per call")
+    out.append("")
+    notes = []
+
+    def cell(key):
+        value, samples, note = lookups.get(key, ("not run", 0, ""))
+        if isinstance(value, int):
+            return fmt_ns(value) + (" (%d)" % samples if key[2] == "nss_files" else "")
+        if note and note not in notes:
+            notes.append(note)
+        return value + ("[%d]" % (notes.index(note) + 1) if note else "")
+
+    rows = []
+    for n in sizes:
+        for op in OPS:
+            row = [users(n), op] + [cell((n, op, m)) for m in MODULES]
+            base = lookups.get((n, op, "dirbind"), (None,))[0]
+            for peer in MODULES[1:]:
+                v = lookups.get((n, op, peer), (None,))[0]
+                ok = isinstance(base, int) and isinstance(v, int) and base > 0
+                row.append(fmt_ratio(v / base) if ok else "–")
+            rows.append(row)
+    out.append(table(["users", "operation", "dirbind", "nss_files (samples)", "libnss-cache",
+                      "nss_files / dirbind", "libnss-cache / dirbind"],
+                     rows, "llrrrrr"))
+    out.append("")
+    for i, note in enumerate(notes):
+        out.append("[%d] %s" % (i + 1, note))
+    if notes:
+        out.append("")
+    out.append("### dirbind sync of the JSON directory (/usr/bin/time: elapsed, peak RSS)")
+    out.append("")
+    rows = []
+    for n in sizes:
+        s = syncs.get(n)
+        if s is None:
+            continue
+        status, secs, kib, json_bytes = s
+        mb = "%.0f MB" % (int(kib) * 1024 / 1e6) if status == "ok" else status
+        rows.append([users(n), "%.1f MB" % (int(json_bytes) / 1e6),
+                     "%s s" % secs if status == "ok" else status, mb])
+    out.append(table(["users", "JSON size", "seconds", "peak RSS"], rows, "rrrr"))
+    out.append("")
+    out.append("### Targets")
+    out.append("")
+    rows = []
+
+    def verdict(ok):
+        if ok is None:
+            return "not run"
+        return "PASS" if ok else "**MISS**"
+
+    for op in OPS[:2]:
+        v = lookups.get((1000000, op, "dirbind"), (None,))[0]
+        name = "dirbind %s median ≤ 1 µs at 1,000,000 users" % op
+        rows.append([name, fmt_ns(v) if isinstance(v, int) else "not measured",
+                     verdict(v <= LOOKUP_TARGET_NS if isinstance(v, int) else None)])
+        lo = lookups.get((1000, op, "dirbind"), (None,))[0]
+        name = "dirbind %s flat from 1k to 1M users (1M ≤ %g × 1k)" % (op, FLAT_FACTOR)
+        if isinstance(lo, int) and isinstance(v, int):
+            rows.append([name, "%s → %s (%.1f×)" % (fmt_ns(lo), fmt_ns(v), v / lo),
+                         verdict(v <= FLAT_FACTOR * lo)])
+        else:
+            rows.append([name, "not measured", verdict(None)])
+    s = syncs.get(100000)
+    if s is not None and s[0] == "ok":
+        secs, mb = float(s[1]), int(s[2]) * 1024 / 1e6
+        rows.append(["sync of 100,000 users ≤ %g s" % SYNC_TARGET_S, "%.2f s" % secs, verdict(secs <= SYNC_TARGET_S)])
+        rows.append(["sync of 100,000 users ≤ %d MB peak RSS" % SYNC_TARGET_MB, "%.0f MB" % mb,
+                     verdict(mb <= SYNC_TARGET_MB)])
+    else:
+        # A sync that timed out or failed misses both; one that was not run is not judged.
+        state, ok = (s[0], False) if s else ("not measured", None)
+        rows.append(["sync of 100,000 users ≤ %g s" % SYNC_TARGET_S, state, verdict(ok)])
+        rows.append(["sync of 100,000 users ≤ %d MB peak RSS" % SYNC_TARGET_MB, state, verdict(ok)])
+    out.append(table(["target", "measured", "result"], rows, "lrl"))
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

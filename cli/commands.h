@@ -1,0 +1,26 @@
+// commands.h — the dirbind subcommands; main.cc parses global options and dispatches.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace dirbind::cli {
+
+// Parsed command line: the config path and the words after the command name.
+struct Args {
+    std::string config;
+    std::vector<std::string> words;  // command arguments, options included
+    bool has(const std::string& flag) const;
+};
+
+// Each returns the process exit code: 0 success, 1 failure, 2 usage error.
+int cmd_sync(const Args& a);
+int cmd_status(const Args& a);
+int cmd_lookup(const Args& a);
+int cmd_check_config(const Args& a);
+int cmd_authorized_keys(const Args& a);
+
+// Prints "dirbind: <usage>" to stderr and returns 2.
+int usage_error(const std::string& message);
+
+}  // namespace dirbind::cli

@@ -1,0 +1,366 @@
+// config.cc — /etc/dirbind/dirbind.yaml → Config: the table of keys, each key's checks, and
+// messages naming file, line and key (config.h; every key is in docs/config.md).
+#include "config.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <set>
+
+#include "doc_util.h"
+#include "names.h"
+#include "sshkey.h"
+
+namespace dirbind {
+namespace {
+
+constexpr std::size_t kMaxConfigBytes = 1 << 20;  // a config is a few hundred bytes
+constexpr std::size_t kMaxPath = 4095;
+
+[[noreturn]] void fail(const std::string& file, int line, const std::string& key, const std::string& why) {
+    throw Error(Err::config, file + ":" + std::to_string(line) + ": " + key + ": " + why);
+}
+
+// A key's value with where it stands, so that every check can name file, line and key.
+struct Value {
+    const std::string& file;
+    std::string key;  // as shown in messages: "cache_dir", "uid_range.min"
+    YAML::Node node;  // a handle (shared), not a reference: yaml-cpp iterators hand out temporaries
+    int line;
+    [[noreturn]] void fail(const std::string& why) const { dirbind::fail(file, line, key, why); }
+};
+
+std::string describe(const YAML::Node& n) {
+    if (n.IsSequence()) return "a list";
+    if (n.IsMap()) return "a mapping";
+    if (n.IsNull()) return "empty";
+    return "'" + doc::printable(n.Scalar()) + "'";
+}
+
+std::string text_of(const Value& v) {
+    if (v.node.IsNull()) v.fail("a value is required");
+    if (!v.node.IsScalar()) v.fail("expected a string, got " + describe(v.node));
+    return v.node.Scalar();
+}
+
+std::uint32_t number_of(const Value& v) {
+    if (v.node.IsNull()) v.fail("a value is required");
+    unsigned n = 0;
+    // parse_u32 refuses signs, hex, spaces and overflow; a quoted number is a string.
+    if (!doc::is_plain(v.node) || !parse_u32(v.node.Scalar().data(), v.node.Scalar().size(), &n))
+        v.fail("not a number: " + describe(v.node));
+    return n;
+}
+
+bool has_control(const std::string& s) {
+    for (unsigned char c : s)
+        if (c < 0x20 || c == 0x7f) return true;
+    return false;
+}
+
+bool has_dot_component(const std::string& path, bool single_too) {
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string::npos) end = path.size();
+        std::string_view part(path.data() + start, end - start);
+        if (part == ".." || (single_too && part == ".")) return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+// An absolute path to a file or directory dirbind opens.
+std::string path_of(const Value& v) {
+    std::string p = text_of(v);
+    if (p.empty() || p[0] != '/') v.fail("must be an absolute path, got '" + doc::printable(p) + "'");
+    if (p.size() > kMaxPath) v.fail("longer than " + std::to_string(kMaxPath) + " bytes");
+    if (has_control(p)) v.fail("contains control characters");
+    if (has_dot_component(p, false)) v.fail("must not contain '..'");
+    return p;
+}
+
+// ---- keys ---------------------------------------------------------------------------------
+
+void set_cache_dir(const Value& v, Config& c) {
+    std::string p = path_of(v);
+    if (p.find_first_not_of('/') == std::string::npos) v.fail("must not be '/'");
+    c.cache_dir = p;
+}
+
+void set_uid_range(const Value& v, Config& c) {
+    if (!v.node.IsMap()) v.fail("expected a mapping {min, max}, got " + describe(v.node));
+    IdRange r;
+    std::set<std::string> seen;
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+        int line = doc::line_of(it->first, v.line);
+        std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
+        if (!seen.insert(k).second) fail(v.file, line, v.key, "duplicate key '" + doc::printable(k) + "'");
+        Value sub{v.file, v.key + "." + k, it->second, doc::line_of(it->second, line)};
+        if (k == "min")
+            r.min = number_of(sub);
+        else if (k == "max")
+            r.max = number_of(sub);
+        else
+            fail(v.file, line, v.key,
+                 "unknown key '" + doc::printable(k) + "'" + doc::did_you_mean(k, {"min", "max"}));
+    }
+    if (r.min < 1000) v.fail("min " + std::to_string(r.min) + " is below 1000 (0–999 belong to the system)");
+    if (r.max >= 0x80000000u) v.fail("max " + std::to_string(r.max) + " is not below 2^31");
+    if (r.min > r.max) v.fail("min " + std::to_string(r.min) + " is above max " + std::to_string(r.max));
+    // min >= 1000 bounds this walk: the longest run of reserved ids above 999 is 4336 long.
+    std::uint32_t id = r.min;
+    while (reserved_id(id) && id < r.max) ++id;
+    if (reserved_id(id))
+        v.fail(std::to_string(r.min) + "–" + std::to_string(r.max) +
+               " holds only reserved ids (see docs/config.md)");
+    c.uid_range = r;
+}
+
+void set_home(const Value& v, Config& c) {
+    std::string t = text_of(v);
+    // The expansion becomes the passwd home field: no ':' or control characters.
+    if (!valid_field_text(t.data(), t.size(), kMaxPath))
+        v.fail("not a valid passwd field (':' or control characters)");
+    if (t.empty() || t[0] != '/') v.fail("must be an absolute path, got '" + doc::printable(t) + "'");
+    std::size_t last_slash = t.rfind('/');
+    int users = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i] != '%') continue;
+        if (i < last_slash) v.fail("'%' may only appear in the last path component");
+        char k = i + 1 < t.size() ? t[i + 1] : '\0';
+        if (k == 'u')
+            ++users;
+        else if (k != '%')
+            v.fail("only %u and %% may follow '%'");
+        ++i;
+    }
+    if (users != 1) v.fail("must contain %u exactly once, in the last path component");
+    // "//" or "/./" would make two spellings of one home; ".." could leave the base.
+    if (t.find("//") != std::string::npos || has_dot_component(t, true))
+        v.fail("must not contain '.', '..' or empty path components");
+    Config probe;
+    probe.home = t;
+    if (home_base(probe) == "/")
+        v.fail("the homes would lie directly below '/'; use a base such as /home/%u");
+    c.home = t;
+}
+
+void set_shell(const Value& v, Config& c) {
+    std::string s = path_of(v);
+    if (!valid_field_text(s.data(), s.size(), kMaxPath))
+        v.fail("not a valid passwd field (':' or bad UTF-8)");
+    if (s.back() == '/') v.fail("must name a program, not a directory");
+    c.shell = s;
+}
+
+void set_unmanaged_keys_file(const Value& v, Config& c) {
+    std::string f = text_of(v);
+    if (f.empty() || f.size() > 255) v.fail("must be a file name of 1 to 255 characters");
+    for (char ch : f) {
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  ch == '.' || ch == '_' || ch == '-';
+        if (ch == '/') v.fail("must be a plain file name in ~/.ssh, without '/'");
+        if (!ok) v.fail("may only contain letters, digits, '.', '_' and '-'");
+    }
+    if (f == "." || f == "..") v.fail("must be a file name, not '" + f + "'");
+    // sshd reads both by default: keys parked there would still let their owners in.
+    if (f == "authorized_keys" || f == "authorized_keys2")
+        v.fail("must not be a file sshd reads ('" + f + "')");
+    c.unmanaged_keys_file = f;
+}
+
+void set_key_options(const Value& v, Config& c) {
+    std::string o = v.node.IsNull() ? "" : text_of(v);
+    if (o.size() > 1024) v.fail("longer than 1024 characters");
+    if (has_control(o)) v.fail("contains a control character");
+    std::string why = o.empty() ? "" : check_key_options(o);
+    if (!why.empty()) v.fail("not a valid authorized_keys option list: " + why);
+    c.key_options = o;
+}
+
+void set_local_groups(const Value& v, Config& c) {
+    c.local_groups.clear();
+    if (v.node.IsNull()) return;  // "local_groups:" with every entry commented out
+    if (!v.node.IsSequence()) v.fail("expected a list of group names, got " + describe(v.node));
+    for (std::size_t i = 0; i < v.node.size(); ++i) {
+        const YAML::Node item = v.node[i];
+        Value sub{v.file, v.key + "[" + std::to_string(i) + "]", item, doc::line_of(item, v.line)};
+        std::string g = text_of(sub);
+        if (!valid_name(g.data(), g.size()))
+            sub.fail("'" + doc::printable(g) + "' is not a valid group name");
+        // gid 0 owns files across the system; membership is as good as root (security.md 4).
+        if (g == "root") sub.fail("'root' may never be given to directory users");
+        for (const auto& have : c.local_groups)
+            if (have == g) sub.fail("'" + g + "' is listed twice");
+        c.local_groups.push_back(g);
+    }
+}
+
+void set_local_passwd(const Value& v, Config& c) {
+    c.local_passwd = path_of(v);
+}
+void set_local_group(const Value& v, Config& c) {
+    c.local_group = path_of(v);
+}
+
+// ---- source ---------------------------------------------------------------------------------
+// One entry per source type: whether this build implements it, and the keys it takes besides
+// `type`. A new source adds its fields to SourceConfig, a row here, and its key functions.
+
+void set_source_path(const Value& v, SourceConfig& s) {
+    s.path = path_of(v);
+}
+
+struct SourceKey {
+    const char* name;
+    void (*set)(const Value&, SourceConfig&);
+};
+struct SourceType {
+    const char* type;
+    bool built;
+    std::initializer_list<SourceKey> keys;
+};
+const SourceType kSourceTypes[] = {
+    {"file", true, {{"path", set_source_path}}},
+    {"https", false, {}},
+    {"jumpcloud", false, {}},
+};
+
+void set_source(const Value& v, Config& c) {
+    if (!v.node.IsMap()) v.fail("expected a mapping with 'type' and its keys, got " + describe(v.node));
+    SourceConfig s;
+    const SourceType* kind = &kSourceTypes[0];
+    if (const YAML::Node t = v.node["type"]) {
+        Value tv{v.file, v.key + ".type", t, doc::line_of(t, v.line)};
+        std::string name = text_of(tv);
+        kind = nullptr;
+        for (const auto& k : kSourceTypes)
+            if (name == k.type) kind = &k;
+        if (!kind)
+            tv.fail("unknown source type '" + doc::printable(name) + "' (expected file, https or jumpcloud)");
+        if (!kind->built) tv.fail("source type '" + name + "' is not supported by this build");
+        s.type = name;
+    }
+    std::set<std::string> seen;
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+        int line = doc::line_of(it->first, v.line);
+        if (!it->first.IsScalar()) fail(v.file, line, v.key, "keys must be plain names");
+        const std::string k = it->first.Scalar();
+        if (!seen.insert(k).second) fail(v.file, line, v.key, "duplicate key '" + doc::printable(k) + "'");
+        if (k == "type") continue;
+        const SourceKey* key = nullptr;
+        for (const auto& sk : kind->keys)
+            if (k == sk.name) key = &sk;
+        if (!key) {
+            for (const auto& other : kSourceTypes)
+                for (const auto& sk : other.keys)
+                    if (k == sk.name)
+                        fail(v.file, line, v.key,
+                             "key '" + k + "' belongs to source type " + other.type + ", not " + kind->type);
+            // Suggestions from the file type's keys: the only ones this build has.
+            fail(v.file, line, v.key,
+                 "unknown key '" + doc::printable(k) + "'" + doc::did_you_mean(k, {"type", "path"}));
+        }
+        key->set(Value{v.file, v.key + "." + k, it->second, doc::line_of(it->second, line)}, s);
+    }
+    c.source = s;
+}
+
+// ---- top level ------------------------------------------------------------------------------
+
+struct TopKey {
+    const char* name;
+    void (*set)(const Value&, Config&);
+};
+constexpr TopKey kTopKeys[] = {
+    {"source", set_source},
+    {"cache_dir", set_cache_dir},
+    {"uid_range", set_uid_range},
+    {"home", set_home},
+    {"shell", set_shell},
+    {"unmanaged_keys_file", set_unmanaged_keys_file},
+    {"key_options", set_key_options},
+    {"local_groups", set_local_groups},
+    {"local_passwd", set_local_passwd},
+    {"local_group", set_local_group},
+};
+
+std::string top_key_suggestion(std::string_view k) {
+    const char* names[std::size(kTopKeys)];
+    for (std::size_t i = 0; i < std::size(kTopKeys); ++i) names[i] = kTopKeys[i].name;
+    return doc::did_you_mean(k, names, std::size(kTopKeys));
+}
+
+}  // namespace
+
+Config parse_config(const std::string& text, const std::string& name) {
+    YAML::Node root = doc::load_yaml(text, name, Err::config);
+    Config c;
+    c.file = name;
+    if (root.IsNull()) return c;  // an empty file: every default
+    if (!root.IsMap())
+        throw Error(Err::config, name + ":" + std::to_string(doc::line_of(root, 1)) +
+                                     ": the config must be a mapping of keys (key: value)");
+    std::set<std::string> seen;
+    for (auto it = root.begin(); it != root.end(); ++it) {
+        int line = doc::line_of(it->first, 1);
+        if (!it->first.IsScalar())
+            throw Error(Err::config, name + ":" + std::to_string(line) + ": keys must be plain names");
+        const std::string k = it->first.Scalar();
+        const TopKey* key = nullptr;
+        for (const auto& tk : kTopKeys)
+            if (k == tk.name) key = &tk;
+        if (!key) {
+            throw Error(Err::config,
+                        name + ":" + std::to_string(line) + ": unknown key '" + doc::printable(k) + "'" +
+                            top_key_suggestion(k));
+        }
+        if (!seen.insert(k).second) fail(name, line, k, "duplicate key (already set above)");
+        key->set(Value{name, k, it->second, doc::line_of(it->second, line)}, c);
+    }
+    return c;
+}
+
+Config load_config(const std::string& path) {
+    auto cannot = [&](const std::string& why) {
+        return Error(Err::config, "cannot read config " + path + ": " + why);
+    };
+    // O_NONBLOCK: a FIFO planted at the path must not hang PAM.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        int err = errno;
+        if (err == ENOENT)
+            throw cannot(doc::errno_text(err) + " (create it from /etc/dirbind/dirbind.yaml.example)");
+        throw cannot(doc::errno_text(err));
+    }
+    std::string text;
+    struct stat st;
+    std::string problem;
+    if (::fstat(fd, &st) != 0)
+        problem = doc::errno_text(errno);
+    else if (!S_ISREG(st.st_mode))
+        problem = "not a regular file";
+    else if (static_cast<std::size_t>(st.st_size) > kMaxConfigBytes)
+        problem = "larger than 1 MiB";
+    char buf[8192];
+    while (problem.empty()) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0)
+            problem = doc::errno_text(errno);
+        else if (n == 0)
+            break;
+        else if (text.size() + static_cast<std::size_t>(n) > kMaxConfigBytes)
+            problem = "larger than 1 MiB";
+        else
+            text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    if (!problem.empty()) throw cannot(problem);
+    return parse_config(text, path);
+}
+
+}  // namespace dirbind

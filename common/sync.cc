@@ -1,0 +1,105 @@
+// sync.cc — run_sync(): the steps of a sync, in order, with the lock and status around them.
+#include "sync.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include "cache_writer.h"
+#include "error.h"
+#include "key_refresh.h"
+#include "source.h"
+#include "sync_status.h"
+#include "validate.h"
+
+namespace dirbind {
+namespace {
+
+// Holds flock(LOCK_EX) on the lock file for its lifetime.
+class SyncLock {
+public:
+    explicit SyncLock(const std::string& dir) {
+        std::string path = dir + "/.sync.lock";
+        fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd_ < 0)
+            throw Error(errno == EACCES ? Err::permission : Err::io,
+                        "cannot open lock " + path + ": " + std::strerror(errno));
+        if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            close(fd_);
+            throw Error(Err::busy, "another dirbind sync is running (lock " + path + " is held)");
+        }
+    }
+    ~SyncLock() { close(fd_); }
+    SyncLock(const SyncLock&) = delete;
+    SyncLock& operator=(const SyncLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+void ensure_cache_dir(const std::string& dir) {
+    if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+        throw Error(errno == EACCES ? Err::permission : Err::io,
+                    "cannot create cache directory " + dir + ": " + std::strerror(errno));
+    struct stat st;
+    if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw Error(Err::io, "cache directory " + dir + " is not a directory");
+    if (access(dir.c_str(), W_OK) != 0)
+        throw Error(Err::permission, "no permission to write the cache directory " + dir + " (run as root)");
+}
+
+std::uint64_t now() { return static_cast<std::uint64_t>(std::time(nullptr)); }
+
+}  // namespace
+
+SyncReport run_sync(const Config& cfg, const SyncOptions& opt) {
+    auto start = std::chrono::steady_clock::now();
+    ensure_cache_dir(cfg.cache_dir);
+    SyncLock lock(cfg.cache_dir);
+    SyncStatus status = read_sync_status(cfg.cache_dir);
+    status.last_attempt = now();
+    status.source = describe_source(cfg);
+    SyncReport report;
+    try {
+        RawDirectory raw = fetch_directory(cfg, &report.skipped);
+        Directory dir = validate_directory(std::move(raw), cfg, read_local_accounts(cfg), &report.skipped);
+        // Held mapped across the write: the refresh compares the replaced cache with the new one.
+        CacheSnapshot before(cfg.cache_dir);
+        if (dir.users.empty() && before.users() > 0 && !opt.force)
+            throw Error(Err::refused, "the directory has no valid users but the cache has " +
+                                          std::to_string(before.users()) +
+                                          "; keeping the cache (use --force to replace it)");
+        write_cache(dir, cfg.cache_dir, status.last_attempt);
+        report.users = dir.users.size();
+        report.groups = dir.groups.size();
+        dir = Directory{};  // the refresh reads the cache: its memory is not needed beside it
+        report.homes_rekeyed = refresh_authorized_keys(cfg, before);
+    } catch (const Error& e) {
+        status.last_error = e.what();
+        try {
+            write_sync_status(cfg.cache_dir, status);
+        } catch (const Error&) {
+            // The original error is the one worth reporting.
+        }
+        throw;
+    }
+    report.duration_ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+    status.last_success = status.last_attempt;
+    status.last_error.clear();
+    status.users = report.users;
+    status.groups = report.groups;
+    status.skipped = report.skipped.size();
+    status.duration_ms = report.duration_ms;
+    write_sync_status(cfg.cache_dir, status);
+    return report;
+}
+
+}  // namespace dirbind

@@ -1,0 +1,84 @@
+// nss_common.h — what every libnss_dirbind entry point shares: the cache files, the status
+// mapping, buffer packing and enumeration state. Each _nss_dirbind_* is one call into this.
+#pragma once
+
+#include <errno.h>
+#include <nss.h>
+#include <pthread.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "cache_reader.h"
+#include "error.h"
+
+namespace dirbind::nss {
+
+// The identity or secrets cache of this process; the directory is /var/lib/dirbind, or
+// $DIRBIND_CACHE_DIR for tests (read with secure_getenv, so never in setuid programs).
+CacheFile* identity_cache() noexcept;
+CacheFile* secrets_cache() noexcept;
+
+// The one mapping from our error codes to NSS: not_found → NOTFOUND (errno untouched),
+// range → TRYAGAIN + ERANGE, anything else → UNAVAIL + ENOENT (glibc moves on).
+nss_status to_status(Err e, int* errnop) noexcept;
+
+// Bump allocator over the caller's buffer. Results point into that buffer only (never into
+// the mapping or static memory), so they stay valid after the cache is replaced.
+class Packer {
+public:
+    Packer(char* buf, std::size_t len) : buf_(buf), len_(len) {}
+    // Copies `prefix` then `s` as one string; nullptr when the buffer is too small.
+    char* str(const char* s, const char* prefix = "") noexcept;
+    // Copies `n` raw bytes; nullptr when the buffer is too small.
+    char* bytes(const char* p, std::size_t n) noexcept;
+    // `n` pointer slots, aligned; nullptr when the buffer is too small.
+    char** ptrs(std::size_t n) noexcept;
+
+private:
+    char* buf_;
+    std::size_t len_;
+    std::size_t used_ = 0;
+};
+
+// Position of a getXXent() walk; one per database, guarded by its own mutex because glibc
+// may call setXXent/getXXent_r from several threads.
+struct Walk {
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    std::uint32_t next = 0;
+};
+
+// Saves errno on entry and restores it on exit: the module must not change errno on success.
+class KeepErrno {
+public:
+    KeepErrno() : saved_(errno) {}
+    ~KeepErrno() { errno = saved_; }
+
+private:
+    int saved_;
+};
+
+// Runs `one(pin, index)` for the walk's next entry and advances only when it succeeded, so
+// an ERANGE retry with a larger buffer returns the same entry.
+template <typename One>
+nss_status walk_next(Walk& w, CacheFile* f, int* errnop, One one) noexcept {
+    KeepErrno keep;
+    Pin pin;
+    Err e = pin.acquire(f);
+    pthread_mutex_lock(&w.lock);
+    if (e == Err::ok) {
+        e = one(pin, w.next);
+        if (e == Err::ok) ++w.next;
+    }
+    pthread_mutex_unlock(&w.lock);
+    return to_status(e, errnop);
+}
+
+inline nss_status walk_reset(Walk& w) noexcept {
+    pthread_mutex_lock(&w.lock);
+    w.next = 0;
+    pthread_mutex_unlock(&w.lock);
+    return NSS_STATUS_SUCCESS;
+}
+
+}  // namespace dirbind::nss

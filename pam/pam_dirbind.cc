@@ -1,0 +1,222 @@
+// pam_dirbind.cc — the six PAM entry points of pam_dirbind.so (docs/pam.md). Each is
+// options → user → one login_policy.h decision → one result-mapping function, behind an
+// extern "C" shim that lets no exception out.
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include <exception>
+#include <string>
+
+#include "log.h"
+#include "login_policy.h"
+#include "pam_module.h"
+
+namespace dirbind::pam {
+namespace {
+
+constexpr unsigned kFailDelayUsec = 2000000;  // pam_unix's default; libpam applies it on failure
+
+// The message the user sees, unless the application asked for silence.
+void tell(pam_handle_t* pamh, int flags, const Decision& d) {
+    if (d.user_message.empty() || (flags & PAM_SILENT)) return;
+    pam_error(pamh, "%s", d.user_message.c_str());
+}
+
+// Logs the decision: denials as notices worth reading, the rest only with `debug`.
+void record(const Decision& d, const char* step) {
+    if (d.verdict == Verdict::deny)
+        log(LogLevel::warning, d.log_message);
+    else if (d.verdict == Verdict::ignore)
+        log(LogLevel::debug, std::string(step) + ": not a directory user; ignored");
+    else if (!d.log_message.empty())
+        log(LogLevel::debug, d.log_message);
+}
+
+int account_result(const Decision& d) {
+    switch (d.verdict) {
+        case Verdict::ignore:
+            return PAM_IGNORE;
+        case Verdict::allow:
+            return PAM_SUCCESS;
+        case Verdict::deny:
+            return d.reason == Reason::expired ? PAM_ACCT_EXPIRED : PAM_PERM_DENIED;
+    }
+    return PAM_PERM_DENIED;
+}
+
+int auth_result(const Decision& d, bool password_ok) {
+    switch (d.verdict) {
+        case Verdict::ignore:
+            return PAM_IGNORE;
+        case Verdict::allow:
+            return password_ok ? PAM_SUCCESS : PAM_AUTH_ERR;
+        case Verdict::deny:
+            return d.reason == Reason::cache_unavailable ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
+    }
+    return PAM_AUTH_ERR;
+}
+
+int session_result(const Decision& d, const std::string& provision_error, bool required) {
+    switch (d.verdict) {
+        case Verdict::ignore:
+            return PAM_IGNORE;
+        case Verdict::allow:
+            return provision_error.empty() || !required ? PAM_SUCCESS : PAM_SESSION_ERR;
+        case Verdict::deny:
+            return PAM_SESSION_ERR;
+    }
+    return PAM_SESSION_ERR;
+}
+
+int simple_result(const Decision& d, int denied) {
+    return d.verdict == Verdict::ignore ? PAM_IGNORE : d.verdict == Verdict::allow ? PAM_SUCCESS : denied;
+}
+
+int account(pam_handle_t* pamh, int flags, int argc, const char** argv) {
+    LogScope scope(pamh, false);
+    Setup s = load_setup(argc, argv);
+    Facts f;
+    if (int rc = gather(pamh, s, &f); rc != PAM_SUCCESS) return rc;
+    Decision d = decide_account(f.ctx, [&] { return read_unmanaged_keys(s.cfg, f); });
+    record(d, "account");
+    tell(pamh, flags, d);
+    return account_result(d);
+}
+
+int authenticate(pam_handle_t* pamh, int argc, const char** argv) {
+    LogScope scope(pamh, false);
+    Setup s = load_setup(argc, argv);
+    Facts f;
+    if (int rc = gather(pamh, s, &f); rc != PAM_SUCCESS) return rc;
+    if (f.ctx.subject == Subject::directory_user || f.ctx.subject == Subject::unknown)
+        pam_fail_delay(pamh, kFailDelayUsec);
+    std::string hash;
+    bool password_ok = false;
+    if (f.ctx.subject == Subject::directory_user) {
+        // Ask before judging, like pam_unix: the prompt says nothing about the account.
+        const char* token = nullptr;
+        int rc = pam_get_authtok(pamh, PAM_AUTHTOK, &token, nullptr);
+        if (rc == PAM_CONV_AGAIN) return PAM_INCOMPLETE;
+        if (rc != PAM_SUCCESS || token == nullptr) {
+            log(LogLevel::warning, "user " + f.user + ": no password obtained");
+            return PAM_AUTH_ERR;
+        }
+        UserState secret_state = UserState::active;
+        Err e = read_secret(s.cfg, f.user, &hash, &secret_state);
+        if (e == Err::unavailable) return PAM_AUTHINFO_UNAVAIL;
+        // The two files are replaced one after the other by a sync: the stricter state wins.
+        if (secret_state != UserState::active) f.ctx.account.state = secret_state;
+        Decision d = decide_password_auth(f.ctx, !hash.empty());
+        if (d.verdict == Verdict::allow) {
+            password_ok = verify_password(token, hash);
+            log(password_ok ? LogLevel::info : LogLevel::warning,
+                "user " + f.user + (password_ok ? ": password accepted" : ": wrong password"));
+        }
+        record(d, "auth");
+        return auth_result(d, password_ok);
+    }
+    Decision d = decide_password_auth(f.ctx, false);
+    record(d, "auth");
+    return auth_result(d, false);
+}
+
+int open_session(pam_handle_t* pamh, int flags, int argc, const char** argv) {
+    LogScope scope(pamh, false);
+    Setup s = load_setup(argc, argv);
+    Facts f;
+    if (int rc = gather(pamh, s, &f); rc != PAM_SUCCESS) return rc;
+    std::vector<std::string> keys;
+    Decision d = decide_session(f.ctx, &keys);
+    record(d, "session");
+    tell(pamh, flags, d);
+    std::string error;
+    if (d.verdict == Verdict::allow) {
+        error = provision(s, f, std::move(keys));
+        if (!error.empty())
+            log(LogLevel::error, "user " + f.user + ": provisioning failed: " + error +
+                                     (s.opt.provision_required ? "; session refused (provision=required)"
+                                                               : "; session opened anyway"));
+    }
+    return session_result(d, error, s.opt.provision_required);
+}
+
+int chauthtok(pam_handle_t* pamh, int flags, int argc, const char** argv) {
+    LogScope scope(pamh, false);
+    Setup s = load_setup(argc, argv);
+    Facts f;
+    if (int rc = gather(pamh, s, &f); rc != PAM_SUCCESS) return rc;
+    Decision d = decide_chauthtok(f.ctx);
+    // libpam calls twice (PAM_PRELIM_CHECK, then PAM_UPDATE_AUTHTOK): say it once.
+    if (flags & PAM_PRELIM_CHECK) {
+        record(d, "password");
+        tell(pamh, flags, d);
+    }
+    return simple_result(d, PAM_AUTHTOK_ERR);
+}
+
+int passthrough(pam_handle_t* pamh, int argc, const char** argv, const char* step) {
+    LogScope scope(pamh, false);
+    Setup s = load_setup(argc, argv);
+    Facts f;
+    if (int rc = gather(pamh, s, &f); rc != PAM_SUCCESS) return rc;
+    Decision d = decide_passthrough(f.ctx);
+    record(d, step);
+    return simple_result(d, PAM_SERVICE_ERR);
+}
+
+void report_internal_error(pam_handle_t* pamh, const char* step, const char* what) noexcept {
+    try {
+        LogScope scope(pamh, false);
+        log(LogLevel::error, std::string(step) + ": internal error" + (what ? std::string(": ") + what : ""));
+    } catch (...) {
+        // Out of memory while reporting: the PAM code still says it.
+    }
+}
+
+// The C ABI wall: no exception crosses it. A failure is never PAM_IGNORE, which would let the
+// stack go on as if dirbind had nothing to say.
+template <typename F>
+int guarded(pam_handle_t* pamh, const char* step, F&& f) noexcept {
+    try {
+        return f();
+    } catch (const std::exception& e) {
+        report_internal_error(pamh, step, e.what());
+    } catch (...) {
+        report_internal_error(pamh, step, nullptr);
+    }
+    return PAM_SERVICE_ERR;
+}
+
+}  // namespace
+}  // namespace dirbind::pam
+
+using dirbind::pam::guarded;
+
+extern "C" {
+
+int pam_sm_authenticate(pam_handle_t* pamh, int, int argc, const char** argv) {
+    return guarded(pamh, "auth", [&] { return dirbind::pam::authenticate(pamh, argc, argv); });
+}
+
+int pam_sm_setcred(pam_handle_t* pamh, int, int argc, const char** argv) {
+    return guarded(pamh, "setcred", [&] { return dirbind::pam::passthrough(pamh, argc, argv, "setcred"); });
+}
+
+int pam_sm_acct_mgmt(pam_handle_t* pamh, int flags, int argc, const char** argv) {
+    return guarded(pamh, "account", [&] { return dirbind::pam::account(pamh, flags, argc, argv); });
+}
+
+int pam_sm_open_session(pam_handle_t* pamh, int flags, int argc, const char** argv) {
+    return guarded(pamh, "session", [&] { return dirbind::pam::open_session(pamh, flags, argc, argv); });
+}
+
+int pam_sm_close_session(pam_handle_t* pamh, int, int argc, const char** argv) {
+    return guarded(pamh, "session close",
+                   [&] { return dirbind::pam::passthrough(pamh, argc, argv, "session close"); });
+}
+
+int pam_sm_chauthtok(pam_handle_t* pamh, int flags, int argc, const char** argv) {
+    return guarded(pamh, "password", [&] { return dirbind::pam::chauthtok(pamh, flags, argc, argv); });
+}
+
+}  // extern "C"

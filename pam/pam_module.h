@@ -1,0 +1,83 @@
+// pam_module.h — the parts of pam_dirbind.so shared by its files: options, logging to syslog,
+// and gathering the facts (cache, NSS, PAM items) that common/login_policy.h decides on.
+// Internal to the module: nothing here is exported (pam/exports.map).
+#pragma once
+
+#include <security/pam_modules.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "error.h"
+#include "login_policy.h"
+
+namespace dirbind::pam {
+
+// Module arguments (docs/pam.md). dirbind.yaml holds no PAM settings, so these come from argv
+// only; `config=` names the file the rest of the configuration comes from.
+struct Options {
+    bool debug = false;
+    std::string config_path = kDefaultConfigPath;
+    bool provision_required = false;  // provision=required: a failed provisioning fails the session
+};
+
+// The options and the loaded configuration. When the config cannot be loaded, `config_ok` is
+// false, the error is logged and `cfg` holds the built-in defaults (docs/pam.md says why).
+struct Setup {
+    Options opt;
+    Config cfg;
+    bool config_ok = true;
+};
+
+// Parses argv: unknown options and bad values are logged and ignored, never fatal.
+// use_first_pass, try_first_pass and use_authtok are accepted (pam_get_authtok reads them).
+Options parse_options(int argc, const char** argv);
+
+// parse_options() then load_config(opt.config_path). Never throws.
+Setup load_setup(int argc, const char** argv) noexcept;
+
+// Sends common/log.h output to pam_syslog (LOG_AUTHPRIV) for `pamh` while it lives; debug
+// lines only with the `debug` option. One per entry point call.
+class LogScope {
+public:
+    LogScope(pam_handle_t* pamh, bool debug) noexcept;
+    ~LogScope();
+    LogScope(const LogScope&) = delete;
+    LogScope& operator=(const LogScope&) = delete;
+    void set_debug(bool debug) noexcept;
+
+private:
+    pam_handle_t* prev_pamh_;
+    bool prev_debug_;
+};
+
+// What the module knows about the login in progress.
+struct Facts {
+    std::string user;  // PAM_USER; logged only when subject is directory_user or root
+    LoginContext ctx;
+    // Directory users: from the identity cache.
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string home;
+};
+
+// Fills `f` from PAM (user, service, SSH_AUTH_INFO_0), NSS, the local passwd file and the
+// identity cache. Returns PAM_SUCCESS, or the error of pam_get_user().
+int gather(pam_handle_t* pamh, const Setup& s, Facts* f);
+
+// The directory user's password hash and state from secrets.db. Err::ok, Err::not_found (no
+// record: no hash) or Err::unavailable (secrets.db missing, untrusted or corrupt).
+Err read_secret(const Config& cfg, const std::string& user, std::string* hash, UserState* state);
+
+// The keys in ~/.ssh/<cfg.unmanaged_keys_file>, read as root without following any symlink:
+// the home and ~/.ssh must be directories owned by the user (~/.ssh not group/world-writable),
+// the file a regular file owned by the user with one link (safe_fs.h read_checked_at).
+UnmanagedKeys read_unmanaged_keys(const Config& cfg, const Facts& f);
+
+// Creates the home and rebuilds authorized_keys (provision.h) with `keys`. "" on success,
+// otherwise the reason (it names the path).
+std::string provision(const Setup& s, const Facts& f, std::vector<std::string> keys);
+
+}  // namespace dirbind::pam

@@ -1,0 +1,96 @@
+#!/bin/bash
+# test_cli.sh — the dirbind command as an admin uses it: sync, status, lookup, check-config,
+# authorized-keys, and the error messages for the usual mistakes. Cache kept on failure.
+. "$(dirname "$0")/../lib.sh"
+write_config "$T"
+C="$CLI --config $T/dirbind.yaml"
+key=$(test_key alice)
+fp=$(ssh-keygen -lf "$T/key.pub" | awk '{print $2}')
+ssh-keygen -q -t ed25519 -N '' -C second -f "$T/key2" && key2=$(cat "$T/key2.pub")
+directory() {  # directory PUBKEY_AUTH
+cat >"$T/directory.yaml" <<EOF
+system: {password_auth: false, public_key_auth: $1}
+users:
+  - {name: alice, uid: 5001, gid: 5001, gecos: Alice, groups: [devs],
+     ssh_keys: [{name: laptop, key: "$key"}, {name: desk, key: "$key2"}]}
+  - {name: bob, uid: 5002, gid: 5002, state: suspended, ssh_keys: ["$key"]}
+  - {name: "eve:0", uid: 5003, gid: 5003}
+  - {name: root, uid: 0, gid: 0}
+groups:
+  - {name: devs, gid: 6001}
+EOF
+}
+directory true
+
+out=$($C sync 2>&1); rc=$?
+check "sync succeeds" 0 $rc
+contains "sync summary" "synced 2 users, 3 groups, 2 skipped from file $T/directory.yaml" "$out"
+contains "bad name skipped with reason" "eve:0" "$out"
+contains "uid 0 refused" "root" "$out"
+
+out=$($C lookup user alice); check "lookup user exit" 0 $?
+contains "lookup user line" "alice:x:5001:5001:Alice:$T/home/alice:/bin/bash" "$out"
+contains "lookup shows key fingerprint" "laptop $fp" "$out"
+check "lookup group by gid" "devs:x:6001:alice" "$($C lookup group 6001)"
+out=$($C lookup user nosuch 2>&1); check "lookup unknown exits 1" 1 $?
+contains "lookup unknown message" "no user 'nosuch' in the cache" "$out"
+
+out=$($C status); check "status exit" 0 $?
+contains "status source" "source:       file $T/directory.yaml" "$out"
+contains "status counts" "(2 users, 3 groups" "$out"
+contains "status policy" "public-key auth yes" "$out"
+contains "status no error" "last error:   none" "$out"
+
+check "authorized-keys prints the keys" "$(printf '%s\n%s' "$key" "$key2")" "$($C authorized-keys alice)"
+check "authorized-keys by fingerprint" "$key" "$($C authorized-keys alice "$fp")"
+check "authorized-keys suspended user: nothing" "" "$($C authorized-keys bob)"
+out=$($C authorized-keys nosuch); check "authorized-keys unknown user exits 0" "0:" "$?:$out"
+check "authorized-keys hostile name: nothing" "" "$($C authorized-keys '../alice')"
+echo "key_options: restrict,pty" >>"$T/dirbind.yaml"
+check "authorized-keys with configured options" "restrict,pty $key" "$($C authorized-keys alice "$fp")"
+directory false; $C sync >/dev/null 2>&1
+check "system disallows public keys: nothing" "" "$($C authorized-keys alice)"
+
+# Failures keep the cache byte for byte.
+cp "$T/cache/identity.db" "$T/before.db"
+printf 'users: [\n  - {name: alice\n' >"$T/directory.yaml"
+out=$($C sync 2>&1); rc=$?
+check "broken directory: sync fails" 1 $rc
+contains "YAML error names file and line" "$T/directory.yaml:" "$out"
+check "cache kept after failure" "same" "$(cmp -s "$T/cache/identity.db" "$T/before.db" && echo same)"
+contains "status shows last error" "last error:   $T/directory.yaml:" "$($C status)"
+
+printf 'users: []\n' >"$T/directory.yaml"
+out=$($C sync 2>&1); check "empty directory refused" 1 $?
+contains "empty refusal explains --force" "use --force" "$out"
+check "cache kept after refusal" "same" "$(cmp -s "$T/cache/identity.db" "$T/before.db" && echo same)"
+$C sync --force >/dev/null 2>&1; check "--force empties" 0 $?
+check "now empty" "" "$($C authorized-keys alice)"
+
+directory true
+exec 9>"$T/cache/.sync.lock"; flock 9
+out=$($C sync 2>&1); check "second sync while locked fails" 1 $?
+contains "lock message" "another dirbind sync is running" "$out"
+exec 9>&-
+
+out=$($CLI --config "$T/nope.yaml" sync 2>&1); check "missing config fails" 1 $?
+contains "missing config message" "$T/nope.yaml" "$out"
+printf 'cache_dir: [\n' >"$T/bad.yaml"
+out=$($CLI --config "$T/bad.yaml" status 2>&1); check "config syntax error fails" 1 $?
+contains "config syntax error has line:col" "$T/bad.yaml:" "$out"
+printf 'cahce_dir: /x\n' >"$T/typo.yaml"
+out=$($CLI --config "$T/typo.yaml" check-config 2>&1); check "check-config on typo fails" 1 $?
+contains "unknown key named with line" "$T/typo.yaml:1" "$out"
+contains "unknown key named" "cahce_dir" "$out"
+out=$($C check-config 2>&1); check "check-config reports problems" 1 $?
+contains "check-config lists skipped record" "problem: user root" "$out"
+out=$($CLI --config "$T/dirbind.yaml" frobnicate 2>&1); check "unknown command is a usage error" 2 $?
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    chmod 0755 "$T"
+    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $C sync 2>&1); check "non-root sync fails" 1 $?
+    contains "no permission message" "permission" "$out"
+else
+    echo "SKIP part: permission case needs root"
+fi
+finish

@@ -1,0 +1,42 @@
+# lib.sh — sourced by the shell tests: build paths, a scratch dir, assertions, SKIP.
+set -u
+SRC=${DIRBIND_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${DIRBIND_BUILD:-$SRC/build}
+CLI=${DIRBIND_CLI:-$BUILD/dirbind}
+NSS_SO=${DIRBIND_NSS_MODULE:-$BUILD/libnss_dirbind.so.2}
+T=$(mktemp -d "${TMPDIR:-/tmp}/dirbind-sh.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+skip() { echo "SKIP: $*"; exit 77; }
+need_root() { [ "$(id -u)" = 0 ] || skip "$1 needs root (CI runs as root)"; }
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# check NAME EXPECTED ACTUAL
+check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; printf '  expected: %q\n  actual:   %q\n' "$2" "$3"; fi; }
+# contains NAME NEEDLE HAYSTACK
+contains() { case $3 in *"$2"*) ok "$1" ;; *) bad "$1"; printf '  wanted:  %s\n  in:      %s\n' "$2" "$3" ;; esac; }
+finish() { [ "$fails" -eq 0 ] && echo "all checks passed" && exit 0; echo "$fails checks failed"; exit 1; }
+
+# A real ed25519 public key, made once per test run.
+test_key() {
+    [ -f "$T/key.pub" ] || ssh-keygen -q -t ed25519 -N '' -C "$1@test" -f "$T/key" >/dev/null
+    cat "$T/key.pub"
+}
+
+# write_config DIR: config for a sandboxed sync whose local accounts are DIR/passwd, DIR/group.
+write_config() {
+    local d=$1
+    mkdir -p "$d/cache"
+    [ -f "$d/passwd" ] || printf 'root:x:0:0:root:/root:/bin/bash\nlocaluser:x:1000:1000::/home/localuser:/bin/sh\n' >"$d/passwd"
+    [ -f "$d/group" ] || printf 'root:x:0:\nlocaluser:x:1000:\ndocker:x:998:\n' >"$d/group"
+    cat >"$d/dirbind.yaml" <<EOC
+source:
+  type: file
+  path: $d/directory.yaml
+cache_dir: $d/cache
+home: $d/home/%u
+local_passwd: $d/passwd
+local_group: $d/group
+EOC
+}

@@ -1,0 +1,542 @@
+// test_pam_module.cc — pam_dirbind.so ($DIRBIND_PAM_MODULE) through real libpam (pam_wrapper for
+// the service files, nss_wrapper + the built NSS module for users): every PAM type, the method
+// matrix, user states, the root rule, missing SSH_AUTH_INFO_0, revoked / current / hand-added
+// keys, passwords with real hashes, the chauthtok message, local users left alone and their
+// names kept out of the log. Provisioning as real root is test_pam_session's.
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+// Before cmocka.h, whose fail() macro would clash with std::ios::fail().
+#include "../pam/harness.h"
+#include "../pam/keys.h"
+
+extern "C" {
+#include <cmocka.h>
+}
+
+#include "cache_writer.h"
+#include "model.h"
+#include "test_util.h"
+
+using namespace dirbind;
+using dirbind::test::key_line;
+using dirbind::test::key_text;
+using dirbind::test::kIgnored;
+using dirbind::test::Pam;
+
+namespace {
+
+// pam_wrapper's helper modules (Debian: libpam-wrapper).
+#define PAM_WRAPPER_MODULES "/usr/lib/x86_64-linux-gnu/pam_wrapper"
+
+std::string g_dir;  // scratch: svc/, passwd, group, nsscache/, cache/, home/, dirbind.yaml
+std::string g_hash_alice, g_hash_bob, g_hash_nopk, g_hash_ivan, g_hash_fred;
+
+SystemPolicy policy(bool pw, bool pk, bool root) {
+    SystemPolicy p;
+    p.password_auth = pw;
+    p.public_key_auth = pk;
+    p.root_login = root;
+    return p;
+}
+const SystemPolicy kAll = policy(true, true, true);
+
+// The directory of every test. uids 5001…; homes under <scratch>/home.
+Directory directory(const SystemPolicy& p) {
+    Directory d;
+    d.system = p;
+    auto add = [&](const std::string& name, std::uint32_t uid, UserState st, const std::string& hash,
+                   std::vector<int> keys, bool pk = true) {
+        User u = test::make_user(name, uid);
+        u.home = g_dir + "/home/" + name;
+        u.state = st;
+        u.password_hash = hash;
+        u.public_key_auth = pk;
+        for (int k : keys) u.ssh_keys.push_back({"k" + std::to_string(k), key_line(k)});
+        d.users.push_back(u);
+        d.groups.push_back({name, uid, {}, ""});
+    };
+    add("alice", 5001, UserState::active, g_hash_alice, {1, 2});
+    add("bob", 5002, UserState::suspended, g_hash_bob, {5});
+    add("carol", 5003, UserState::expired, g_hash_bob, {});
+    add("dan", 5004, UserState::locked, g_hash_bob, {});
+    add("eve", 5005, UserState::active, g_hash_bob, {});    // also a local account (passwd file)
+    add("fred", 5006, UserState::active, g_hash_fred, {});  // NSS says uid 5016
+    add("erin", 5007, UserState::staged, g_hash_bob, {});
+    add("nopk", 5008, UserState::active, g_hash_nopk, {4}, false);
+    add("nopw", 5009, UserState::active, "", {});
+    add("ivan", 5010, UserState::active, g_hash_ivan, {});
+    return d;
+}
+
+void write_config(const std::string& cache_dir) {
+    test::write_text(g_dir + "/dirbind.yaml", "cache_dir: " + cache_dir + "\nhome: " + g_dir +
+                                                  "/home/%u\nlocal_passwd: " + g_dir +
+                                                  "/passwd\nlocal_group: " + g_dir + "/group\n");
+}
+
+// The cache pam_dirbind reads (its config's cache_dir), with policy `p`.
+void use(const SystemPolicy& p) {
+    write_config(g_dir + "/cache");
+    write_cache(directory(p), g_dir + "/cache", static_cast<std::uint64_t>(time(nullptr)));
+}
+
+int group_setup(void**) {
+    g_hash_alice = test::make_hash("$y$", "alice-pw");
+    g_hash_bob = test::make_hash("$y$", "bob-pw");
+    g_hash_nopk = test::make_hash("$6$", "nopk-pw");
+    g_hash_ivan = test::make_hash("$2b$", "ivan-pw");
+    g_hash_fred = test::make_hash("$y$", "fred-pw");
+    if (g_hash_alice.empty() || g_hash_nopk.empty() || g_hash_ivan.empty()) return -1;
+    mkdir((g_dir + "/cache").c_str(), 0755);
+    mkdir((g_dir + "/empty-cache").c_str(), 0755);
+    // 0777: never a trusted home base, so session provisioning here always fails (on purpose).
+    mkdir((g_dir + "/home").c_str(), 0777);
+    chmod((g_dir + "/home").c_str(), 0777);
+    // What NSS serves: the same directory, except that fred has another uid there.
+    Directory nss = directory(kAll);
+    for (auto& u : nss.users)
+        if (u.name == "fred") u.uid = 5016;
+    write_cache(nss, g_dir + "/nsscache", 1);
+    use(kAll);
+    return 0;
+}
+
+// ---- the module file -------------------------------------------------------------------------
+
+void exports_only_pam_entry_points(void**) {
+    std::string path = test::abs_path("DIRBIND_PAM_MODULE", "build/pam_dirbind.so");
+    void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr) fail_msg("dlopen %s: %s", path.c_str(), dlerror());
+    for (const char* s : {"pam_sm_authenticate", "pam_sm_setcred", "pam_sm_acct_mgmt", "pam_sm_open_session",
+                          "pam_sm_close_session", "pam_sm_chauthtok"})
+        if (dlsym(h, s) == nullptr) fail_msg("%s not exported", s);
+    assert_null(dlsym(h, "_ZN7dirbind10valid_nameEPKcm"));
+    assert_null(dlsym(h, "_ZN7dirbind8classifyERKNS_12SubjectFactsE"));
+    dlclose(h);
+}
+
+// ---- users dirbind must leave alone ----------------------------------------------------------
+
+void local_and_unknown_users_ignored_by_every_type(void**) {
+    use(kAll);
+    for (const char* user : {"localuser", "nosuchuser"})
+        for (const char* svc : {"sshd", "sudo"}) {
+            Pam p(svc, user, "whatever");
+            assert_true(p.started());
+            p.set_auth_info("hostbased ssh-ed25519 AAAA\n");  // would be refused for a directory user
+            assert_int_equal(p.authenticate(), kIgnored);
+            assert_int_equal(p.setcred(), kIgnored);
+            assert_int_equal(p.account(), kIgnored);
+            assert_int_equal(p.open_session(), kIgnored);
+            assert_int_equal(p.close_session(), kIgnored);
+            assert_int_equal(p.chauthtok(), kIgnored);
+            assert_int_equal(p.prompts, 0);
+            for (const auto& m : p.errors) fail_msg("%s told: %s", user, m.c_str());
+            for (const auto& m : p.infos) fail_msg("%s told: %s", user, m.c_str());
+            // The module did run (debug), and never wrote the name down.
+            if (!p.logged("not a directory user")) fail_msg("no debug line for %s:\n%s", user, p.log.c_str());
+            if (p.logged(user)) fail_msg("%s logged:\n%s", user, p.log.c_str());
+        }
+}
+
+void local_account_with_a_directory_name_wins(void**) {
+    use(kAll);
+    // eve: in the local passwd file too. fred: NSS resolves the name to another uid.
+    for (const char* user : {"eve", "fred"}) {
+        Pam p("sshd", user, std::string(user) == "fred" ? "fred-pw" : "bob-pw");
+        p.set_auth_info("hostbased x\n");
+        assert_int_equal(p.authenticate(), kIgnored);  // the directory password logs nobody in here
+        assert_int_equal(p.account(), kIgnored);
+        assert_int_equal(p.prompts, 0);
+        assert_true(p.logged("local account"));
+    }
+}
+
+// ---- account ---------------------------------------------------------------------------------
+
+void account_method_matrix(void**) {
+    int cases = 0;
+    for (bool pw : {false, true})
+        for (bool pk : {false, true}) {
+            use(policy(pw, pk, false));
+            for (const char* user : {"alice", "nopk"})
+                for (const char* method : {"publickey", "password", "keyboard-interactive/pam"}) {
+                    const bool user_pk = std::string(user) == "alice";
+                    std::string info = method;
+                    if (info == "publickey") info += " " + key_text(user_pk ? 1 : 4);
+                    Pam p("sshd", user);
+                    p.set_auth_info(info + "\n");
+                    const bool allowed = info.rfind("publickey", 0) == 0 ? pk && user_pk : pw;
+                    int rc = p.account();
+                    ++cases;
+                    if (rc != (allowed ? PAM_SUCCESS : PAM_PERM_DENIED))
+                        fail_msg("%s %s pw=%d pk=%d: got %d (%s)\n%s", user, method, pw, pk, rc,
+                                 pam_strerror(p.handle(), rc), p.log.c_str());
+                    // A refused user is told why.
+                    if (!allowed)
+                        assert_true(p.said("disabled"));
+                    else
+                        assert_true(p.errors.empty());
+                }
+        }
+    assert_int_equal(cases, 24);
+}
+
+void account_states_denied_everywhere(void**) {
+    use(kAll);
+    const struct {
+        const char* user;
+        int rc;
+        const char* word;
+    } rows[] = {{"bob", PAM_PERM_DENIED, "suspended"},
+                {"dan", PAM_PERM_DENIED, "locked"},
+                {"erin", PAM_PERM_DENIED, "not activated"},
+                {"carol", PAM_ACCT_EXPIRED, "expired"}};
+    for (const auto& r : rows)
+        for (const char* svc : {"sshd", "sudo"}) {
+            Pam p(svc, r.user);
+            p.set_auth_info("publickey " + key_text(5) + "\n");
+            int rc = p.account();
+            if (rc != r.rc) fail_msg("%s on %s: %d\n%s", r.user, svc, rc, p.log.c_str());
+            if (!p.said(r.word)) fail_msg("%s on %s: not told '%s'", r.user, svc, r.word);
+            assert_true(p.logged(r.user));  // a directory user: named in the log
+        }
+    // PAM_SILENT: refused all the same, but nothing is said.
+    Pam p("sshd", "bob");
+    p.set_auth_info("password\n");
+    assert_int_equal(p.account(PAM_SILENT), PAM_PERM_DENIED);
+    assert_true(p.errors.empty());
+}
+
+void account_without_auth_info(void**) {
+    use(kAll);
+    Pam ssh("sshd", "alice");
+    assert_int_equal(ssh.account(), PAM_PERM_DENIED);  // sshd always sets it: its absence is suspicious
+    assert_true(ssh.said("did not say how you authenticated"));
+    Pam sudo("sudo", "alice");
+    assert_int_equal(sudo.account(), PAM_SUCCESS);  // off sshd only the state matters
+}
+
+void account_chained_methods(void**) {
+    const std::string info = "publickey " + key_text(1) + "\nkeyboard-interactive/pam\n";
+    use(policy(false, true, false));
+    Pam denied("sshd", "alice");
+    denied.set_auth_info(info);
+    assert_int_equal(denied.account(), PAM_PERM_DENIED);
+    assert_true(denied.said("Password login is disabled"));
+    use(policy(true, true, false));
+    Pam allowed("sshd", "alice");
+    allowed.set_auth_info(info);
+    assert_int_equal(allowed.account(), PAM_SUCCESS);
+    Pam other("sshd", "alice");
+    other.set_auth_info(info + "gssapi-with-mic\n");
+    assert_int_equal(other.account(), PAM_PERM_DENIED);
+}
+
+void account_root_rule(void**) {
+    use(policy(true, true, false));
+    Pam off("sshd", "root");
+    off.set_auth_info("publickey " + key_text(9) + "\n");
+    assert_int_equal(off.account(), PAM_PERM_DENIED);
+    assert_true(off.said("Root login over SSH is disabled"));
+    Pam sudo("sudo", "root");
+    assert_int_equal(sudo.account(), kIgnored);  // only sshd
+
+    use(policy(false, false, true));
+    Pam on("sshd", "root");
+    on.set_auth_info("password\n");
+    assert_int_equal(on.account(), kIgnored);  // allowed: pam_unix and sshd_config decide
+
+    // Never synced: dirbind has no policy, root is not its business.
+    write_config(g_dir + "/empty-cache");
+    Pam missing("sshd", "root");
+    missing.set_auth_info("password\n");
+    assert_int_equal(missing.account(), kIgnored);
+
+    // A cache that exists but cannot be trusted: its last policy may have said no.
+    std::string bad = g_dir + "/bad-cache";
+    mkdir(bad.c_str(), 0755);
+    test::write_text(bad + "/identity.db", std::string(300, 'x'));
+    write_config(bad);
+    Pam broken("sshd", "root");
+    broken.set_auth_info("password\n");
+    assert_int_equal(broken.account(), PAM_PERM_DENIED);
+    assert_true(broken.said("cannot be read"));
+    use(kAll);
+}
+
+void no_readable_cache_refuses_directory_users_only(void**) {
+    for (const char* dir : {"/empty-cache", "/bad-cache"}) {
+        mkdir((g_dir + "/bad-cache").c_str(), 0755);
+        test::write_text(g_dir + "/bad-cache/identity.db", std::string(300, 'x'));
+        write_config(g_dir + dir);
+        // alice still resolves through NSS (its own cache): she may be a directory user.
+        Pam alice("sudo", "alice", "alice-pw");
+        assert_int_equal(alice.authenticate(), PAM_AUTHINFO_UNAVAIL);
+        assert_int_equal(alice.account(), PAM_PERM_DENIED);
+        assert_true(alice.said("unavailable"));
+        assert_false(alice.logged("alice"));  // unknown to dirbind now: not named
+        // A local account is unaffected.
+        Pam local("sudo", "localuser", "x");
+        assert_int_equal(local.account(), kIgnored);
+        assert_int_equal(local.authenticate(), kIgnored);
+    }
+    use(kAll);
+}
+
+void account_keys_current_handadded_revoked(void**) {
+    if (geteuid() != 0) skip();  // the home must belong to uid 5001
+    use(policy(false, true, false));
+    const std::string home = g_dir + "/home/alice", ssh = home + "/.ssh",
+                      jc = ssh + "/authorized_keys.jcorig";
+    mkdir(home.c_str(), 0750);
+    mkdir(ssh.c_str(), 0700);
+    test::write_text(jc, key_line(7) + "\n");
+    assert_int_equal(
+        chown(home.c_str(), 5001, 5001) | chown(ssh.c_str(), 5001, 5001) | chown(jc.c_str(), 5001, 5001), 0);
+    auto login = [](int key) {
+        Pam p("sshd", "alice");
+        p.set_auth_info("publickey " + key_text(key) + "\n");
+        int rc = p.account();
+        return std::make_pair(rc, p.said("no longer authorised"));
+    };
+    assert_int_equal(login(2).first, PAM_SUCCESS);  // a current directory key
+    assert_int_equal(login(7).first, PAM_SUCCESS);  // hand-added, in authorized_keys.jcorig
+    auto revoked = login(3);                        // neither: revoked
+    assert_int_equal(revoked.first, PAM_PERM_DENIED);
+    assert_true(revoked.second);
+
+    // A .jcorig that is a symlink is never followed, even to a file that lists the key.
+    const std::string decoy = g_dir + "/decoy-keys";
+    test::write_text(decoy, key_line(8) + "\n");
+    assert_int_equal(chown(decoy.c_str(), 5001, 5001), 0);
+    unlink(jc.c_str());
+    assert_int_equal(symlink(decoy.c_str(), jc.c_str()), 0);
+    assert_int_equal(lchown(jc.c_str(), 5001, 5001), 0);
+    assert_int_equal(login(8).first, PAM_PERM_DENIED);
+    assert_int_equal(login(7).first, PAM_PERM_DENIED);
+    // Pointed at /etc/shadow: refused, not read.
+    unlink(jc.c_str());
+    assert_int_equal(symlink("/etc/shadow", jc.c_str()), 0);
+    assert_int_equal(lchown(jc.c_str(), 5001, 5001), 0);
+    Pam p("sshd", "alice");
+    p.set_auth_info("publickey " + key_text(7) + "\n");
+    assert_int_equal(p.account(), PAM_PERM_DENIED);
+    assert_true(p.logged("symbolic link"));
+    // A hard link to a file of someone else's, and a ~/.ssh that is a symlink: not trusted.
+    unlink(jc.c_str());
+    test::write_text(jc, key_line(7) + "\n");  // owned by root now
+    assert_int_equal(login(7).first, PAM_PERM_DENIED);
+    assert_int_equal(chown(jc.c_str(), 5001, 5001), 0);
+    assert_int_equal(login(7).first, PAM_SUCCESS);
+    const std::string real_ssh = home + "/real-ssh";
+    assert_int_equal(rename(ssh.c_str(), real_ssh.c_str()), 0);
+    assert_int_equal(symlink("real-ssh", ssh.c_str()), 0);
+    assert_int_equal(lchown(ssh.c_str(), 5001, 5001), 0);
+    assert_int_equal(login(7).first, PAM_PERM_DENIED);
+    assert_int_equal(login(1).first, PAM_SUCCESS);  // directory keys do not need the home
+    assert_int_equal(test::remove_tree(home), 0);
+    use(kAll);
+}
+
+// ---- auth ------------------------------------------------------------------------------------
+
+void password_right_wrong_and_disallowed(void**) {
+    use(policy(true, false, false));
+    {
+        Pam p("sshd", "alice", "alice-pw");
+        assert_int_equal(p.authenticate(), PAM_SUCCESS);
+        assert_int_equal(p.prompts, 1);
+        assert_true(p.logged("password accepted"));
+    }
+    {
+        Pam p("sshd", "alice", "alice-pw ");
+        assert_int_equal(p.authenticate(), PAM_AUTH_ERR);
+        // pam_fail_delay(2 s): libpam randomises it to 50–150 %, and hands it to our recorder.
+        assert_in_range(p.delay_usec, 1000000, 3000000);
+        assert_true(p.logged("wrong password"));
+        assert_false(p.logged("alice-pw"));  // never the password
+    }
+    // Every hash method libcrypt knows: yescrypt (alice), sha512crypt (nopk), bcrypt (ivan).
+    for (auto [user, pw] : {std::pair{"nopk", "nopk-pw"}, std::pair{"ivan", "ivan-pw"}}) {
+        Pam p("sshd", user, pw);
+        assert_int_equal(p.authenticate(), PAM_SUCCESS);
+        Pam q("sshd", user, "alice-pw");
+        assert_int_equal(q.authenticate(), PAM_AUTH_ERR);
+    }
+    // No hash in the directory; a suspended user with the right password.
+    for (auto [user, pw] : {std::pair{"nopw", ""}, std::pair{"nopw", "x"}, std::pair{"bob", "bob-pw"},
+                            std::pair{"carol", "bob-pw"}}) {
+        Pam p("sshd", user, pw);
+        assert_int_equal(p.authenticate(), PAM_AUTH_ERR);
+        assert_true(p.errors.empty());  // nothing said about the account before the password
+    }
+    // Passwords disallowed for the system: refused over sshd even when right...
+    use(policy(false, true, true));
+    {
+        Pam p("sshd", "alice", "alice-pw");
+        assert_int_equal(p.authenticate(), PAM_AUTH_ERR);
+        assert_true(p.logged("disallows passwords"));
+    }
+    // ...but sudo/su/login still check the directory password (docs/pam.md).
+    {
+        Pam p("sudo", "alice", "alice-pw");
+        assert_int_equal(p.authenticate(), PAM_SUCCESS);
+    }
+    use(kAll);
+}
+
+void password_use_first_pass(void**) {
+    use(kAll);
+    // An earlier module in the stack (pam_wrapper's pam_set_items.so) leaves $PAM_AUTHTOK as the
+    // PAM_AUTHTOK item, as pam_unix would with the password it asked for.
+    {
+        setenv("PAM_AUTHTOK", "alice-pw", 1);
+        Pam p("sudo-first", "alice", "prompted");
+        int rc = p.authenticate();
+        unsetenv("PAM_AUTHTOK");
+        assert_int_equal(rc, PAM_SUCCESS);
+        assert_int_equal(p.prompts, 0);  // the earlier module's password, no prompt
+    }
+    {
+        Pam p("sudo-first", "alice", "alice-pw");
+        assert_int_equal(p.authenticate(), PAM_AUTH_ERR);  // nothing earlier: use_first_pass never prompts
+        assert_int_equal(p.prompts, 0);
+    }
+    {
+        setenv("PAM_AUTHTOK", "wrong", 1);
+        Pam p("sudo-try", "alice", "alice-pw");
+        int rc = p.authenticate();
+        unsetenv("PAM_AUTHTOK");
+        assert_int_equal(rc, PAM_AUTH_ERR);  // try_first_pass: the earlier password is the one tried
+        assert_int_equal(p.prompts, 0);
+        Pam q("sudo-try", "alice", "alice-pw");
+        assert_int_equal(q.authenticate(), PAM_SUCCESS);  // and without one, it prompts
+        assert_int_equal(q.prompts, 1);
+    }
+}
+
+// ---- password, setcred, sessions ------------------------------------------------------------
+
+void chauthtok_points_to_the_directory(void**) {
+    use(kAll);
+    Pam p("sshd", "alice", "new-pw");
+    assert_int_equal(p.chauthtok(), PAM_AUTHTOK_ERR);
+    assert_int_equal(p.errors.size(), 1);
+    assert_true(p.said("change your password in the directory"));
+    Pam q("sudo", "nopk", "new-pw");
+    assert_int_equal(q.chauthtok(PAM_CHANGE_EXPIRED_AUTHTOK), PAM_AUTHTOK_ERR);
+}
+
+void setcred_and_close_session(void**) {
+    use(kAll);
+    Pam p("sshd", "alice");
+    assert_int_equal(p.setcred(), PAM_SUCCESS);
+    assert_int_equal(p.setcred(PAM_DELETE_CRED), PAM_SUCCESS);
+    assert_int_equal(p.close_session(), PAM_SUCCESS);
+}
+
+void session_provisioning_failure(void**) {
+    use(kAll);
+    // The home base (<scratch>/home, mode 0777) is not trusted: provisioning fails.
+    {
+        Pam p("sudo", "alice");
+        assert_int_equal(p.open_session(), PAM_SUCCESS);  // by default the session still opens
+        if (!p.logged("user alice: provisioning failed: /"))
+            fail_msg("failure not logged with its path:\n%s", p.log.c_str());
+    }
+    {
+        Pam p("login-required", "alice");
+        assert_int_equal(p.open_session(), PAM_SESSION_ERR);  // provision=required
+        assert_true(p.logged("session refused"));
+    }
+    {
+        Pam p("sudo", "bob");  // suspended: no session, whatever the stack before said
+        assert_int_equal(p.open_session(), PAM_SESSION_ERR);
+    }
+}
+
+// ---- options and configuration ---------------------------------------------------------------
+
+void unknown_options_logged_not_fatal(void**) {
+    use(kAll);
+    Pam p("sudo-odd", "alice");
+    assert_int_equal(p.account(), PAM_SUCCESS);
+    assert_true(p.logged("unknown option: frobnicate"));
+    assert_true(p.logged("unknown option: provision=sometimes"));
+}
+
+void unloadable_config_fails_closed(void**) {
+    struct stat st;
+    if (stat("/var/lib/dirbind/identity.db", &st) == 0) skip();  // the defaults would read the host's cache
+    test::write_text(g_dir + "/dirbind.yaml", "cache_dir: [not, a, path]\n");
+    Pam root("sshd", "root");
+    root.set_auth_info("password\n");
+    assert_int_equal(root.account(), kIgnored);  // defaults: no cache at /var/lib/dirbind, root untouched
+    assert_true(root.logged("configuration not loaded"));
+    Pam alice("sshd", "alice");
+    alice.set_auth_info("publickey " + key_text(1) + "\n");
+    assert_int_equal(alice.account(), PAM_PERM_DENIED);  // resolves through NSS, unknown here: refused
+    unlink((g_dir + "/dirbind.yaml").c_str());
+    Pam gone("sshd", "alice");
+    gone.set_auth_info("publickey " + key_text(1) + "\n");
+    assert_int_equal(gone.account(), PAM_PERM_DENIED);
+    use(kAll);
+}
+
+}  // namespace
+
+int main(int, char** argv) {
+    g_dir = test::reexec_under_wrappers(argv, [](const std::string& dir) {
+        std::string mod = test::abs_path("DIRBIND_PAM_MODULE", "build/pam_dirbind.so");
+        std::string cfg = "config=" + dir + "/dirbind.yaml";
+        test::write_text(dir + "/svc/sshd", test::service_stack(mod, cfg + " debug"));
+        test::write_text(dir + "/svc/sudo", test::service_stack(mod, cfg + " debug"));
+        const std::string set_items = "auth optional " PAM_WRAPPER_MODULES "/pam_set_items.so\n";
+        test::write_text(dir + "/svc/sudo-first",
+                         set_items + test::service_stack(mod, cfg + " use_first_pass"));
+        test::write_text(dir + "/svc/sudo-try",
+                         set_items + test::service_stack(mod, cfg + " try_first_pass"));
+        test::write_text(dir + "/svc/sudo-odd",
+                         test::service_stack(mod, cfg + " frobnicate provision=sometimes"));
+        test::write_text(dir + "/svc/login-required", test::service_stack(mod, cfg + " provision=required"));
+        test::write_text(dir + "/passwd",
+                         "root:x:0:0:root:/root:/bin/bash\n"
+                         "localuser:x:1500:1500:Local:/home/localuser:/bin/sh\n"
+                         "eve:x:1600:1600:Local eve:/home/eve:/bin/sh\n");
+        test::write_text(dir + "/group", "root:x:0:\nlocaluser:x:1500:\neve:x:1600:\n");
+    });
+    const CMUnitTest tests[] = {
+        cmocka_unit_test(exports_only_pam_entry_points),
+        cmocka_unit_test(local_and_unknown_users_ignored_by_every_type),
+        cmocka_unit_test(local_account_with_a_directory_name_wins),
+        cmocka_unit_test(account_method_matrix),
+        cmocka_unit_test(account_states_denied_everywhere),
+        cmocka_unit_test(account_without_auth_info),
+        cmocka_unit_test(account_chained_methods),
+        cmocka_unit_test(account_root_rule),
+        cmocka_unit_test(no_readable_cache_refuses_directory_users_only),
+        cmocka_unit_test(account_keys_current_handadded_revoked),
+        cmocka_unit_test(password_right_wrong_and_disallowed),
+        cmocka_unit_test(password_use_first_pass),
+        cmocka_unit_test(chauthtok_points_to_the_directory),
+        cmocka_unit_test(setcred_and_close_session),
+        cmocka_unit_test(session_provisioning_failure),
+        cmocka_unit_test(unknown_options_logged_not_fatal),
+        cmocka_unit_test(unloadable_config_fails_closed),
+    };
+    int rc = cmocka_run_group_tests(tests, group_setup, nullptr);
+    if (!getenv("DIRBIND_TEST_KEEP") && test::remove_tree(g_dir) != 0) rc = rc ? rc : 1;
+    return rc;
+}
