@@ -58,17 +58,41 @@ private:
     int saved_;
 };
 
-// Runs `one(pin, index)` for the walk's next entry and advances only when it succeeded, so
-// an ERANGE retry with a larger buffer returns the same entry.
-template <typename One>
-nss_status walk_next(Walk& w, CacheFile* f, int* errnop, One one) noexcept {
+// One lookup: pins the cache, finds the entry with `find(pin, &view)` and packs it into the
+// caller's buffer with `pack(view)`. Every by-name and by-id entry point is one call of this.
+template <typename View, typename Find, typename Pack>
+nss_status lookup(CacheFile* f, int* errnop, Find find, Pack pack) noexcept {
+    KeepErrno keep;
+    Pin pin;
+    View v;
+    Err e = pin.acquire(f);
+    if (e == Err::ok) e = find(pin, &v);
+    if (e == Err::ok) e = pack(v);
+    return to_status(e, errnop);
+}
+
+// One enumeration step: the walk's next entry via `at(pin, index, &view)`, packed with
+// `pack(view)`. Entries `pack` refuses as not_found are skipped, so one bad record does not
+// end the walk; the position advances only on success, so an ERANGE retry with a larger
+// buffer returns the same entry.
+template <typename View, typename At, typename Pack>
+nss_status walk_next(Walk& w, CacheFile* f, int* errnop, At at, Pack pack) noexcept {
     KeepErrno keep;
     Pin pin;
     Err e = pin.acquire(f);
     pthread_mutex_lock(&w.lock);
-    if (e == Err::ok) {
-        e = one(pin, w.next);
+    while (e == Err::ok) {
+        View v;
+        e = at(pin, w.next, &v);  // not_found: past the end
+        if (e != Err::ok) break;
+        e = pack(v);
+        if (e == Err::not_found) {  // refused by pack(): skip it
+            ++w.next;
+            e = Err::ok;
+            continue;
+        }
         if (e == Err::ok) ++w.next;
+        break;
     }
     pthread_mutex_unlock(&w.lock);
     return to_status(e, errnop);

@@ -29,40 +29,28 @@ Err pack(const GroupView& g, group* gr, char* buf, std::size_t len) noexcept {
     return Err::ok;
 }
 
-template <typename Key>
-nss_status getgr(Key key, group* gr, char* buf, std::size_t len, int* errnop) noexcept {
-    KeepErrno keep;
-    Pin pin;
-    Err e = pin.acquire(identity_cache());
-    GroupView g;
-    if (e == Err::ok) e = find_group(pin, key, &g);
-    if (e == Err::ok) e = pack(g, gr, buf, len);
-    return to_status(e, errnop);
-}
 }  // namespace
 
 extern "C" {
 
 nss_status _nss_dirbind_getgrnam_r(const char* name, group* gr, char* buf, size_t len, int* errnop) noexcept {
-    return getgr(name, gr, buf, len, errnop);
+    return lookup<GroupView>(
+        identity_cache(), errnop, [&](const Pin& p, GroupView* g) { return find_group(p, name, g); },
+        [&](const GroupView& g) { return pack(g, gr, buf, len); });
 }
 
 nss_status _nss_dirbind_getgrgid_r(gid_t gid, group* gr, char* buf, size_t len, int* errnop) noexcept {
-    return getgr(static_cast<std::uint32_t>(gid), gr, buf, len, errnop);
+    return lookup<GroupView>(
+        identity_cache(), errnop, [&](const Pin& p, GroupView* g) { return find_group(p, std::uint32_t(gid), g); },
+        [&](const GroupView& g) { return pack(g, gr, buf, len); });
 }
 
 nss_status _nss_dirbind_setgrent(int) noexcept { return walk_reset(g_walk); }
 nss_status _nss_dirbind_endgrent() noexcept { return walk_reset(g_walk); }
 
 nss_status _nss_dirbind_getgrent_r(group* gr, char* buf, size_t len, int* errnop) noexcept {
-    return walk_next(g_walk, identity_cache(), errnop, [&](const Pin& pin, std::uint32_t& i) {
-        for (;; ++i) {
-            GroupView g;
-            Err e = group_at(pin, i, &g);
-            if (e == Err::ok) e = pack(g, gr, buf, len);
-            if (e != Err::not_found || i >= pin.group_count()) return e;
-        }
-    });
+    return walk_next<GroupView>(g_walk, identity_cache(), errnop, group_at,
+                                [&](const GroupView& g) { return pack(g, gr, buf, len); });
 }
 
 }  // extern "C"

@@ -27,41 +27,28 @@ Err pack(const UserView& u, passwd* pw, char* buf, std::size_t len) noexcept {
     return Err::ok;
 }
 
-template <typename Key>
-nss_status getpw(Key key, passwd* pw, char* buf, std::size_t len, int* errnop) noexcept {
-    KeepErrno keep;
-    Pin pin;
-    Err e = pin.acquire(identity_cache());
-    UserView u;
-    if (e == Err::ok) e = find_user(pin, key, &u);
-    if (e == Err::ok) e = pack(u, pw, buf, len);
-    return to_status(e, errnop);
-}
 }  // namespace
 
 extern "C" {
 
 nss_status _nss_dirbind_getpwnam_r(const char* name, passwd* pw, char* buf, size_t len, int* errnop) noexcept {
-    return getpw(name, pw, buf, len, errnop);
+    return lookup<UserView>(
+        identity_cache(), errnop, [&](const Pin& p, UserView* u) { return find_user(p, name, u); },
+        [&](const UserView& u) { return pack(u, pw, buf, len); });
 }
 
 nss_status _nss_dirbind_getpwuid_r(uid_t uid, passwd* pw, char* buf, size_t len, int* errnop) noexcept {
-    return getpw(static_cast<std::uint32_t>(uid), pw, buf, len, errnop);
+    return lookup<UserView>(
+        identity_cache(), errnop, [&](const Pin& p, UserView* u) { return find_user(p, std::uint32_t(uid), u); },
+        [&](const UserView& u) { return pack(u, pw, buf, len); });
 }
 
 nss_status _nss_dirbind_setpwent(int) noexcept { return walk_reset(g_walk); }
 nss_status _nss_dirbind_endpwent() noexcept { return walk_reset(g_walk); }
 
 nss_status _nss_dirbind_getpwent_r(passwd* pw, char* buf, size_t len, int* errnop) noexcept {
-    return walk_next(g_walk, identity_cache(), errnop, [&](const Pin& pin, std::uint32_t& i) {
-        // Skip records pack() refuses so one bad record does not end the walk.
-        for (;; ++i) {
-            UserView u;
-            Err e = user_at(pin, i, &u);
-            if (e == Err::ok) e = pack(u, pw, buf, len);
-            if (e != Err::not_found || i >= pin.user_count()) return e;
-        }
-    });
+    return walk_next<UserView>(g_walk, identity_cache(), errnop, user_at,
+                               [&](const UserView& u) { return pack(u, pw, buf, len); });
 }
 
 // Adds the user's supplementary gids to *groupsp (growing it up to `limit`), skipping

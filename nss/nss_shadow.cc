@@ -34,24 +34,17 @@ Err pack(const SecretView& s, spwd* sp, char* buf, std::size_t len) noexcept {
 extern "C" {
 
 nss_status _nss_dirbind_getspnam_r(const char* name, spwd* sp, char* buf, size_t len, int* errnop) noexcept {
-    KeepErrno keep;
-    Pin pin;
-    SecretView s;
-    Err e = pin.acquire(secrets_cache());
-    if (e == Err::ok) e = find_secret(pin, name, &s);
-    if (e == Err::ok) e = pack(s, sp, buf, len);
-    return to_status(e, errnop);
+    return lookup<SecretView>(
+        secrets_cache(), errnop, [&](const Pin& p, SecretView* s) { return find_secret(p, name, s); },
+        [&](const SecretView& s) { return pack(s, sp, buf, len); });
 }
 
 nss_status _nss_dirbind_setspent(int) noexcept { return walk_reset(g_walk); }
 nss_status _nss_dirbind_endspent() noexcept { return walk_reset(g_walk); }
 
 nss_status _nss_dirbind_getspent_r(spwd* sp, char* buf, size_t len, int* errnop) noexcept {
-    return walk_next(g_walk, secrets_cache(), errnop, [&](const Pin& pin, std::uint32_t& i) {
-        SecretView s;
-        Err e = secret_at(pin, i, &s);
-        return e == Err::ok ? pack(s, sp, buf, len) : e;
-    });
+    return walk_next<SecretView>(g_walk, secrets_cache(), errnop, secret_at,
+                                 [&](const SecretView& s) { return pack(s, sp, buf, len); });
 }
 
 }  // extern "C"

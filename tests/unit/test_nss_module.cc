@@ -288,6 +288,25 @@ void swap_under_load(void**) {
     assert_int_equal(m.getpwnam("temp", &pw, buf, sizeof buf, &err), NSS_STATUS_SUCCESS);
 }
 
+// A record with a reserved id (a cache written around the validator) is never served, and
+// enumeration steps over it instead of ending.
+void reserved_ids_never_served(void**) {
+    Directory d = test::sample_directory();
+    d.users.insert(d.users.begin() + 1, test::make_user("toor", 0));
+    write_cache(d, g_dir->path(), 99);
+    passwd pw;
+    char buf[1024];
+    int err = 0;
+    assert_int_equal(m.getpwnam("toor", &pw, buf, sizeof buf, &err), NSS_STATUS_NOTFOUND);
+    std::vector<std::string> seen;
+    m.setpwent(0);
+    while (m.getpwent(&pw, buf, sizeof buf, &err) == NSS_STATUS_SUCCESS) seen.push_back(pw.pw_name);
+    m.endpwent();
+    assert_int_equal(seen.size(), 3);
+    assert_string_equal(seen[1].c_str(), "bob");
+    write_cache(test::sample_directory(), g_dir->path(), 100);
+}
+
 void missing_cache_is_unavail(void**) {
     std::string id = g_dir->path() + "/identity.db", aside = g_dir->path() + "/aside.db";
     assert_int_equal(rename(id.c_str(), aside.c_str()), 0);
@@ -313,6 +332,7 @@ int main() {
         cmocka_unit_test(shadow),
         cmocka_unit_test(child_after_fork),
         cmocka_unit_test(swap_under_load),
+        cmocka_unit_test(reserved_ids_never_served),
         cmocka_unit_test(missing_cache_is_unavail),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
