@@ -44,7 +44,7 @@ AUNITS  := $(patsubst tests/unit/%.cc,$(A)/tests/%,$(UNIT_SRC))
 HELPERS := $(patsubst tests/helpers/%.cc,$(B)/tests/%,$(HELPER_SRC))
 AHELPERS:= $(patsubst tests/helpers/%.cc,$(A)/tests/%,$(HELPER_SRC))
 
-.PHONY: all check deps test test-build clean install demo bench fuzz format
+.PHONY: all check deps test test-build clean install demo demo-shell bench fuzz format
 all: $(NSS_SO) $(CLI) $(if $(PAM_SRC),$(PAM_SO))
 
 # ---- objects ---------------------------------------------------------------
@@ -142,3 +142,5 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+demo-shell: deps all
+	demo/demo.sh $(B) --shell

@@ -168,6 +168,37 @@ bool parse_auth_info(std::string_view text, std::vector<AuthStep>* out) {
     return true;
 }
 
+// The sshd method rules over the SSH_AUTH_INFO_0 list (docs/pam.md): every listed method must
+// be one the directory allows, and a public key must be current. Unparseable text is denied.
+std::optional<Decision> method_denial(const LoginContext& c, const UnmanagedKeysLoader& unmanaged) {
+    std::vector<AuthStep> steps;
+    if (!c.auth_info || !parse_auth_info(*c.auth_info, &steps))
+        return deny(Reason::no_auth_info, "Login refused: the SSH server did not say how you authenticated.",
+                    who(c) + ": sshd login refused: SSH_AUTH_INFO_0 is absent, empty or malformed");
+    std::optional<UnmanagedKeys> loaded;
+    for (const auto& s : steps) {
+        switch (s.method) {
+            case Method::publickey:
+                if (auto d = check_publickey(c, s, unmanaged, &loaded)) return *d;
+                break;
+            case Method::password:
+            case Method::keyboard_interactive:
+                if (!(c.policy & cachefmt::kPasswordAuth))
+                    return deny(Reason::password_system,
+                                "Password login is disabled on this system by the directory.",
+                                who(c) + ": " + shown(s.name) +
+                                    " login refused: the directory disallows passwords on this system");
+                break;
+            case Method::other:
+                return deny(
+                    Reason::method_not_allowed,
+                    "Login method " + shown(s.name) + " is not allowed for directory accounts.",
+                    who(c) + ": login refused: method " + shown(s.name) + " is not one the directory allows");
+        }
+    }
+    return std::nullopt;
+}
+
 Decision decide_account(const LoginContext& c, const UnmanagedKeysLoader& unmanaged) {
     switch (c.subject) {
         case Subject::other:
@@ -191,36 +222,16 @@ Decision decide_account(const LoginContext& c, const UnmanagedKeysLoader& unmana
     if (auto d = state_denial(c, "login")) return *d;
     if (!on_sshd(c)) return allow();
 
-    std::vector<AuthStep> steps;
     if (!c.auth_info.has_value())
         return deny(Reason::no_auth_info, "Login refused: the SSH server did not say how you authenticated.",
-                    who(c) +
-                        ": sshd login refused: SSH_AUTH_INFO_0 is not in the PAM environment (OpenSSH "
-                        "sets it before the account step when UsePAM is on)");
-    if (!parse_auth_info(*c.auth_info, &steps))
-        return deny(Reason::no_auth_info, "Login refused: the SSH server did not say how you authenticated.",
-                    who(c) + ": sshd login refused: SSH_AUTH_INFO_0 is empty or malformed");
-    std::optional<UnmanagedKeys> loaded;
-    for (const auto& s : steps) {
-        switch (s.method) {
-            case Method::publickey:
-                if (auto d = check_publickey(c, s, unmanaged, &loaded)) return *d;
-                break;
-            case Method::password:
-            case Method::keyboard_interactive:
-                if (!(c.policy & cachefmt::kPasswordAuth))
-                    return deny(Reason::password_system,
-                                "Password login is disabled on this system by the directory.",
-                                who(c) + ": " + shown(s.name) +
-                                    " login refused: the directory disallows passwords on this system");
-                break;
-            case Method::other:
-                return deny(
-                    Reason::method_not_allowed,
-                    "Login method " + shown(s.name) + " is not allowed for directory accounts.",
-                    who(c) + ": login refused: method " + shown(s.name) + " is not one the directory allows");
-        }
-    }
+                    who(c) + ": sshd login refused: SSH_AUTH_INFO_0 is not in the PAM environment (is "
+                             "UsePAM on and this an OpenSSH sshd?)");
+    // OpenSSH (9.2, and upstream's monitor.c) runs the account step before it records the method
+    // that just succeeded: SSH_AUTH_INFO_0 is set but empty here for a one-method login, and
+    // holds only the earlier methods of a chain. What it lists is checked now; the session step
+    // checks the complete list again before anything runs.
+    if (c.auth_info->find_first_not_of("\n") == std::string::npos) return allow();
+    if (auto d = method_denial(c, unmanaged)) return *d;
     return allow();
 }
 
@@ -249,10 +260,14 @@ Decision decide_password_auth(const LoginContext& c, bool has_hash) {
     return allow();
 }
 
-Decision decide_session(const LoginContext& c, std::vector<std::string>* keys) {
+Decision decide_session(const LoginContext& c, const UnmanagedKeysLoader& unmanaged,
+                        std::vector<std::string>* keys) {
     keys->clear();
     if (c.subject != Subject::directory_user) return ignore();
     if (auto d = state_denial(c, "session")) return *d;
+    // By now sshd has recorded every method (see decide_account): the full check, fail closed.
+    if (on_sshd(c))
+        if (auto d = method_denial(c, unmanaged)) return *d;
     if ((c.policy & cachefmt::kPublicKeyAuth) && c.account.public_key_auth) *keys = c.account.keys;
     return allow();
 }

@@ -126,7 +126,8 @@ struct Decision {
 // and user switch, and the key must be a directory key or in the unmanaged file — `unmanaged` is
 // called at most once, only for a key that is not a directory key; password and
 // keyboard-interactive: the system switch; anything else: denied); no SSH_AUTH_INFO_0 on sshd is
-// denied. Unknown subjects are denied; others ignored.
+// denied; an empty one (OpenSSH has not recorded the method yet) leaves the method checks to
+// decide_session(). Unknown subjects are denied; others ignored.
 Decision decide_account(const LoginContext& c, const UnmanagedKeysLoader& unmanaged);
 
 // pam_sm_authenticate, before the password is checked: allow means "verify the password
@@ -135,10 +136,13 @@ Decision decide_account(const LoginContext& c, const UnmanagedKeysLoader& unmana
 // Unknown subjects are denied (cache_unavailable); others ignored.
 Decision decide_password_auth(const LoginContext& c, bool has_hash);
 
-// pam_sm_open_session: allow (provision) for active directory users, deny for inactive ones,
-// ignore for everyone else. On allow, `keys` receives the keys to put in authorized_keys:
-// the directory keys when the system and the user allow public keys, otherwise none.
-Decision decide_session(const LoginContext& c, std::vector<std::string>* keys);
+// pam_sm_open_session: allow (provision) for active directory users, deny for inactive ones
+// and, on sshd, for a method decide_account() would deny (now with the complete
+// SSH_AUTH_INFO_0; absent, empty or malformed is denied); ignore for everyone else. On allow,
+// `keys` receives the keys to put in authorized_keys: the directory keys when the system and
+// the user allow public keys, otherwise none.
+Decision decide_session(const LoginContext& c, const UnmanagedKeysLoader& unmanaged,
+                        std::vector<std::string>* keys);
 
 // pam_sm_chauthtok: directory users are denied with "change your password in the directory";
 // everyone else is ignored.

@@ -126,7 +126,7 @@ int open_session(pam_handle_t* pamh, int flags, int argc, const char** argv) {
     Facts f;
     if (int rc = gather(pamh, s, &f); rc != PAM_SUCCESS) return rc;
     std::vector<std::string> keys;
-    Decision d = decide_session(f.ctx, &keys);
+    Decision d = decide_session(f.ctx, [&] { return read_unmanaged_keys(s.cfg, f); }, &keys);
     record(d, "session");
     tell(pamh, flags, d);
     std::string error;

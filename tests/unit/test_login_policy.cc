@@ -254,10 +254,44 @@ void account_missing_auth_info(void**) {
     Decision d = decide_account(c, no_unmanaged());
     expect(d, Verdict::deny, Reason::no_auth_info, "absent");
     assert_false(d.user_message.empty());
-    for (const char* info : {"", "\n", "password\n\n", "pass\x01word\n"}) {
+    for (const char* info : {"password\n\n", "pass\x01word\n", "\npassword"}) {
         c.auth_info = info;
         expect(decide_account(c, no_unmanaged()), Verdict::deny, Reason::no_auth_info, "malformed");
     }
+    // Set but empty: OpenSSH has not recorded the method yet; the session step decides.
+    for (const char* info : {"", "\n"}) {
+        c.auth_info = info;
+        expect(decide_account(c, no_unmanaged()), Verdict::allow, Reason::none, "empty at account");
+    }
+}
+
+// The session step repeats the method checks with the complete SSH_AUTH_INFO_0 and fails closed.
+void session_rechecks_methods_on_sshd(void**) {
+    std::vector<std::string> keys;
+    LoginContext c = alice("sshd", PK, nullptr);
+    expect(decide_session(c, no_unmanaged(), &keys), Verdict::deny, Reason::no_auth_info, "absent");
+    for (const char* info : {"", "\n", "pass\x01word\n"}) {
+        c.auth_info = info;
+        expect(decide_session(c, no_unmanaged(), &keys), Verdict::deny, Reason::no_auth_info, info);
+        assert_true(keys.empty());
+    }
+    std::string current = "publickey " + key_text(2) + "\n", revoked = "publickey " + key_text(9) + "\n";
+    c.auth_info = current;
+    expect(decide_session(c, no_unmanaged(), &keys), Verdict::allow, Reason::none, "current key");
+    assert_int_equal(keys.size(), 2);
+    c.auth_info = revoked;
+    expect(decide_session(c, no_unmanaged(), &keys), Verdict::deny, Reason::key_not_current, "revoked key");
+    assert_true(keys.empty());
+    c.auth_info = "keyboard-interactive/pam\n";
+    expect(decide_session(c, no_unmanaged(), &keys), Verdict::deny, Reason::password_system, "password off");
+    c.policy = PK | PW;
+    expect(decide_session(c, no_unmanaged(), &keys), Verdict::allow, Reason::none, "password on");
+    c.account.public_key_auth = false;
+    c.auth_info = current;
+    expect(decide_session(c, no_unmanaged(), &keys), Verdict::deny, Reason::publickey_user, "user keys off");
+    // Off sshd there is no method to check.
+    LoginContext su = alice("su", 0, nullptr);
+    expect(decide_session(su, no_unmanaged(), &keys), Verdict::allow, Reason::none, "su");
 }
 
 void account_chained_methods(void**) {
@@ -459,11 +493,13 @@ void session_keys_table(void**) {
     for (std::uint32_t policy : {0u, PW, PK, PW | PK})
         for (bool user_pk : {false, true})
             for (UserState st : kStates) {
-                LoginContext c = alice("sshd", policy, nullptr);
+                // "login": the keys depend on the switches alone (sshd's method checks are
+                // session_rechecks_methods_on_sshd's business).
+                LoginContext c = alice("login", policy, nullptr);
                 c.account.public_key_auth = user_pk;
                 c.account.state = st;
                 std::vector<std::string> keys = {"stale"};
-                Decision d = decide_session(c, &keys);
+                Decision d = decide_session(c, no_unmanaged(), &keys);
                 if (st != UserState::active) {
                     assert_int_equal(int(d.verdict), int(Verdict::deny));
                     assert_true(keys.empty());
@@ -480,7 +516,7 @@ void session_keys_table(void**) {
     std::vector<std::string> keys;
     for (Subject s : {Subject::other, Subject::root, Subject::unknown}) {
         c.subject = s;
-        assert_int_equal(int(decide_session(c, &keys).verdict), int(Verdict::ignore));
+        assert_int_equal(int(decide_session(c, no_unmanaged(), &keys).verdict), int(Verdict::ignore));
         assert_true(keys.empty());
     }
 }
@@ -511,12 +547,12 @@ void session_keys_match_effective_keys(void**) {
         for (const User& u : d.users) {
             UserView v;
             assert_int_equal(int(find_user(pin, u.name.c_str(), &v)), int(Err::ok));
-            LoginContext c = alice("sshd", pin.policy(), nullptr);
+            LoginContext c = alice("login", pin.policy(), nullptr);
             c.account.state = static_cast<UserState>(v.state);
             c.account.public_key_auth = v.flags & cachefmt::kUserPublicKeyAuth;
             c.account.keys = {u.ssh_keys[0].line, u.ssh_keys[1].line};
             std::vector<std::string> keys;
-            decide_session(c, &keys);
+            decide_session(c, no_unmanaged(), &keys);
             std::vector<std::string> effective = effective_keys(v, pin.policy());
             if (keys != effective)
                 fail_msg("%s: session provisions %zu keys, authorized-keys prints %zu", u.name.c_str(),
@@ -556,6 +592,7 @@ int main() {
         cmocka_unit_test(password_auth_table),
         cmocka_unit_test(password_verification),
         cmocka_unit_test(session_keys_table),
+        cmocka_unit_test(session_rechecks_methods_on_sshd),
         cmocka_unit_test(session_keys_match_effective_keys),
         cmocka_unit_test(chauthtok_and_passthrough),
     };

@@ -39,9 +39,12 @@ namespace {
 std::string g_dir;  // harness scratch (service files, NSS cache)
 std::string g_s;    // under the namespace's root-owned tmpfs: cache, homes
 
+// Passwords stay allowed throughout: the sessions below follow a password login, as
+// SSH_AUTH_INFO_0 says by the time sshd opens the session.
 SystemPolicy keys_allowed(bool yes) {
     SystemPolicy p;
     p.public_key_auth = yes;
+    p.password_auth = true;
     return p;
 }
 
@@ -98,6 +101,7 @@ int group_setup(void**) {
 void fresh_home_with_the_directory_keys(void**) {
     use(keys_allowed(true));
     Pam p("sshd", "alice");
+    p.set_auth_info("password");
     int rc = p.open_session();
     if (rc != PAM_SUCCESS) fail_msg("open_session: %d\n%s", rc, p.log.c_str());
     const std::string home = g_s + "/home/alice";
@@ -126,6 +130,7 @@ void fresh_home_with_the_directory_keys(void**) {
 void no_keys_when_the_system_or_the_user_disallows_them(void**) {
     use(keys_allowed(false));
     Pam bob("sshd", "bob");
+    bob.set_auth_info("password");
     assert_int_equal(bob.open_session(), PAM_SUCCESS);
     assert_true(exists(g_s + "/home/bob"));                       // the home is still made
     assert_true(exists(g_s + "/home/bob/.ssh/authorized_keys"));  // dirbind's, listing no key
@@ -134,6 +139,7 @@ void no_keys_when_the_system_or_the_user_disallows_them(void**) {
 
     use(keys_allowed(true));
     Pam carol("sshd", "carol");
+    carol.set_auth_info("password");
     assert_int_equal(carol.open_session(), PAM_SUCCESS);
     assert_true(exists(g_s + "/home/carol/.ssh/authorized_keys"));
     text = test::read_text(g_s + "/home/carol/.ssh/authorized_keys");
@@ -142,6 +148,7 @@ void no_keys_when_the_system_or_the_user_disallows_them(void**) {
     // alice's keys, written by the first test, go away at her next login once disallowed.
     use(keys_allowed(false));
     Pam alice("sshd", "alice");
+    alice.set_auth_info("password");
     assert_int_equal(alice.open_session(), PAM_SUCCESS);
     text = test::read_text(g_s + "/home/alice/.ssh/authorized_keys");
     assert_true(text.find(key_text(5001)) == std::string::npos);
@@ -151,6 +158,7 @@ void no_keys_when_the_system_or_the_user_disallows_them(void**) {
 void provision_required_turns_a_failure_into_session_err(void**) {
     use(keys_allowed(true), "badbase");
     Pam optional("sshd", "dave");
+    optional.set_auth_info("password");
     assert_int_equal(optional.open_session(), PAM_SUCCESS);  // default: logged, session opens
     if (!optional.logged("provisioning failed: " + g_s + "/badbase"))
         fail_msg("failure not logged with its path:\n%s", optional.log.c_str());
@@ -165,6 +173,7 @@ void symlinked_home_is_refused(void**) {
     const std::string home = g_s + "/home/erin";
     assert_int_equal(symlink("/etc", home.c_str()), 0);
     Pam p("sshd", "erin");
+    p.set_auth_info("password");
     assert_int_equal(p.open_session(), PAM_SUCCESS);
     assert_true(p.logged("symbolic link"));
     assert_false(exists("/etc/.ssh"));  // nothing written through the link
@@ -174,12 +183,30 @@ void symlinked_home_is_refused(void**) {
     assert_int_equal(lstat_of("/etc").st_uid, 0);
 }
 
+// sshd's account step cannot see the method yet; the session step refuses a revoked key
+// before anything is provisioned.
+void revoked_key_refused_at_session(void**) {
+    use(keys_allowed(true));
+    const std::string ak = g_s + "/home/bob/.ssh/authorized_keys";
+    auto state = [&] { return exists(ak) ? test::read_text(ak) : std::string("<none>"); };
+    const std::string before = state();
+    Pam p("sshd", "bob");
+    p.set_auth_info("publickey " + key_text(4242));
+    assert_int_equal(p.open_session(), PAM_SESSION_ERR);
+    assert_string_equal(state().c_str(), before.c_str());  // refused before provisioning
+    Pam ok("sshd", "bob");
+    ok.set_auth_info("publickey " + key_text(5002));
+    assert_int_equal(ok.open_session(), PAM_SUCCESS);
+}
+
 void suspended_and_local_users_get_no_home(void**) {
     use(keys_allowed(true));
     Pam sam("sshd", "sam");
+    sam.set_auth_info("password");
     assert_int_equal(sam.open_session(), PAM_SESSION_ERR);
     assert_false(exists(g_s + "/home/sam"));
     Pam local("sshd", "localuser");
+    local.set_auth_info("password");
     assert_int_equal(local.open_session(), kIgnored);
     assert_false(exists(g_s + "/home/localuser"));
 }
@@ -207,6 +234,7 @@ int main(int, char** argv) {
         cmocka_unit_test(no_keys_when_the_system_or_the_user_disallows_them),
         cmocka_unit_test(provision_required_turns_a_failure_into_session_err),
         cmocka_unit_test(symlinked_home_is_refused),
+        cmocka_unit_test(revoked_key_refused_at_session),
         cmocka_unit_test(suspended_and_local_users_get_no_home),
     };
     int rc = cmocka_run_group_tests(tests, group_setup, nullptr);
