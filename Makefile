@@ -126,9 +126,12 @@ bench: deps all
 demo: deps all
 	demo/demo.sh $(B)
 
-install: all
+install: all man
 	install -d $(DESTDIR)/lib/$(TRIPLET) $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/dirbind \
-	  $(DESTDIR)/lib/$(TRIPLET)/security $(DESTDIR)/var/lib/dirbind
+	  $(DESTDIR)/lib/$(TRIPLET)/security $(DESTDIR)/var/lib/dirbind \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 $(NSS_SO) $(DESTDIR)/lib/$(TRIPLET)/libnss_dirbind.so.2
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/sbin/dirbind
 	$(if $(PAM_SRC),install -m 0644 $(PAM_SO) $(DESTDIR)/lib/$(TRIPLET)/security/pam_dirbind.so)
@@ -142,5 +145,54 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- packaging: man pages, .deb, .rpm (docs/admin-guide.md) -----------------------------
+# `make man`: docs/man/*.scd → $(B)/man/NAME.SECTION (roff, by scdoc).
+# `make deb`: dpkg-buildpackage -us -uc -b on a copy of the tree in $(B)/deb/, so the
+#   working tree gets no debian/tmp and the .debs land in $(B)/deb/ (not in ..). MAKEFLAGS
+#   is dropped: this make's B=... must not override debian/rules' own.
+#   DEB_BUILD_OPTIONS passes through (default parallel=<cores>; add nocheck to skip the
+#   unit tests the package build runs). Rebuilt only when a packaged input changed.
+# `make rpm`: rpmbuild -bb rpm/dirbind.spec from a tarball of the tree; RPMs in $(B)/rpm/RPMS/.
+#   --nodeps: Debian's rpm database knows no BuildRequires; no debuginfo subpackages (Debian's
+#   rpm cannot make them).
+.PHONY: man deb rpm
+MAN_SRC  := $(wildcard docs/man/*.scd)
+MANPAGES := $(patsubst docs/man/%.scd,$(B)/man/%,$(MAN_SRC))
+man: $(MANPAGES)
+$(B)/man/%: docs/man/%.scd
+	@mkdir -p $(@D)
+	scdoc <$< >$@.tmp && mv $@.tmp $@
+
+PKG_TREE   := Makefile README.md common cli nss pam debian packaging docs rpm tests
+PKG_INPUTS := $(shell find Makefile README.md common cli nss pam debian packaging docs rpm tests/lib.sh \
+                tests/unit tests/pam tests/helpers -type f -not -path 'debian/build/*' \
+                -not -path 'debian/tmp/*' -not -path 'debian/.debhelper/*' 2>/dev/null)
+DEB_OUT    := $(B)/deb
+RPM_OUT    := $(B)/rpm
+
+deb: $(DEB_OUT)/.built
+$(DEB_OUT)/.built: $(PKG_INPUTS)
+	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/dirbind-$(VERSION)
+	tar -cf - --exclude=debian/build --exclude=debian/tmp --exclude=debian/.debhelper \
+	  --exclude=tests/fuzz $(PKG_TREE) | tar -xf - -C $(DEB_OUT)/dirbind-$(VERSION)
+	cd $(DEB_OUT)/dirbind-$(VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	  DEB_BUILD_OPTIONS="$${DEB_BUILD_OPTIONS:-parallel=$$(nproc)}" dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_OUT)/dirbind-$(VERSION)
+	@ls $(DEB_OUT)/*.deb
+	touch $@
+
+# The spec's Version names the tarball (no dpkg-parsechangelog on RHEL).
+RPM_VERSION = $(shell sed -n 's/^Version:[[:space:]]*//p' rpm/dirbind.spec)
+rpm: $(RPM_OUT)/.built
+$(RPM_OUT)/.built: $(PKG_INPUTS)
+	rm -rf $(RPM_OUT) && mkdir -p $(RPM_OUT)/SOURCES
+	tar -czf $(RPM_OUT)/SOURCES/dirbind-$(RPM_VERSION).tar.gz --exclude=debian/build \
+	  --exclude=debian/tmp --exclude=debian/.debhelper --exclude=tests/fuzz \
+	  --transform 's,^,dirbind-$(RPM_VERSION)/,' $(PKG_TREE)
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL rpmbuild -bb --nodeps --define '_topdir $(abspath $(RPM_OUT))' \
+	  --define 'debug_package %{nil}' --define '_smp_mflags -j$(shell nproc)' rpm/dirbind.spec
+	@ls $(RPM_OUT)/RPMS/*/*.rpm
+	touch $@
 demo-shell: deps all
 	demo/demo.sh $(B) --shell
