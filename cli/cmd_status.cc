@@ -7,6 +7,7 @@
 #include "cache_reader.h"
 #include "commands.h"
 #include "config.h"
+#include "doc_util.h"
 #include "sync_status.h"
 
 namespace dirbind::cli {
@@ -43,11 +44,24 @@ int cmd_status(const Args& a) {
         std::printf("cache:        %s missing or unreadable: directory users do not resolve\n", cache.path());
     }
     std::printf("last sync:    %s", when(s.last_success).c_str());
-    if (s.last_success != 0)
+    if (s.last_success != 0 && s.not_modified)
+        std::printf(", source not modified: cache kept, %llu ms", static_cast<unsigned long long>(s.duration_ms));
+    else if (s.last_success != 0)
         std::printf(", %llu users, %llu groups, %llu skipped, %llu ms", static_cast<unsigned long long>(s.users),
                     static_cast<unsigned long long>(s.groups), static_cast<unsigned long long>(s.skipped),
                     static_cast<unsigned long long>(s.duration_ms));
-    std::printf("\nlast attempt: %s\n", when(s.last_attempt).c_str());
+    if (s.last_success != 0 && s.requests != 0)
+        std::printf(", %llu HTTP requests", static_cast<unsigned long long>(s.requests));
+    std::printf("\n");
+    // Network sources: when the content last changed, and the validator of what the cache holds.
+    if (s.last_change != 0) std::printf("last change:  %s\n", when(s.last_change).c_str());
+    if (!s.etag.empty() || !s.last_modified.empty()) {
+        std::printf("etag:         %s", s.etag.empty() ? "(none)" : doc::printable(s.etag, 256).c_str());
+        if (!s.last_modified.empty())
+            std::printf(" (Last-Modified: %s)", doc::printable(s.last_modified, 64).c_str());
+        std::printf("\n");
+    }
+    std::printf("last attempt: %s\n", when(s.last_attempt).c_str());
     std::printf("last error:   %s\n", s.last_error.empty() ? "none" : s.last_error.c_str());
     return have && s.last_error.empty() ? 0 : 1;
 }

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <set>
 
 #include "doc_util.h"
@@ -214,6 +216,110 @@ void set_source_path(const Value& v, SourceConfig& s) {
     s.path = path_of(v);
 }
 
+bool starts_with_nocase(const std::string& s, const char* prefix) {
+    std::size_t n = std::strlen(prefix);
+    if (s.size() < n) return false;
+    for (std::size_t i = 0; i < n; ++i)
+        if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    return true;
+}
+
+// An https:// URL: no spaces or control characters, a host, no credentials in it.
+std::string https_url_of(const Value& v, const char* what) {
+    std::string u = text_of(v);
+    if (u.size() > 2048) v.fail("longer than 2048 characters");
+    for (unsigned char ch : u)
+        if (ch <= 0x20 || ch == 0x7f) v.fail("must not contain spaces or control characters");
+    if (!starts_with_nocase(u, "https://")) {
+        if (starts_with_nocase(u, "http://"))
+            v.fail("plain http:// is refused: the directory decides who may log in; use https://");
+        v.fail("must be an https:// URL (" + std::string(what) + "), got '" + doc::printable(u) + "'");
+    }
+    std::size_t host_start = 8;
+    std::size_t host_end = u.find_first_of("/?#", host_start);
+    std::string authority = u.substr(host_start, host_end == std::string::npos ? std::string::npos : host_end - host_start);
+    if (authority.empty() || authority[0] == ':') v.fail("has no host name");
+    if (authority.find('@') != std::string::npos)
+        v.fail("must not carry credentials (user:password@); use bearer_token_file or client_cert");
+    if (u.find('#') != std::string::npos) v.fail("must not contain a '#' fragment");
+    return u;
+}
+
+void set_source_url(const Value& v, SourceConfig& s) {
+    s.url = https_url_of(v, s.type == "jumpcloud" ? "the region's API base, e.g. https://console.jumpcloud.com/api"
+                                                  : "the snapshot's address");
+    if (s.type == "jumpcloud") {
+        if (s.url.find('?') != std::string::npos) v.fail("the API base URL takes no query");
+        while (s.url.size() > 8 && s.url.back() == '/') s.url.pop_back();
+    }
+}
+
+void set_ca_file(const Value& v, SourceConfig& s) { s.ca_file = path_of(v); }
+void set_client_cert(const Value& v, SourceConfig& s) { s.client_cert = path_of(v); }
+void set_client_key(const Value& v, SourceConfig& s) { s.client_key = path_of(v); }
+void set_bearer_token_file(const Value& v, SourceConfig& s) { s.bearer_token_file = path_of(v); }
+void set_agent_config(const Value& v, SourceConfig& s) { s.agent_config = path_of(v); }
+void set_system_key_file(const Value& v, SourceConfig& s) { s.system_key_file = path_of(v); }
+void set_api_key_file(const Value& v, SourceConfig& s) { s.api_key_file = path_of(v); }
+
+void set_pinned_pubkey(const Value& v, SourceConfig& s) {
+    std::string p = text_of(v);
+    if (!p.empty() && p[0] == '/') {
+        s.pinned_pubkey = path_of(v);
+        return;
+    }
+    // libcurl's form: sha256//<base64 of the SPKI's SHA-256>, several joined by ';'.
+    std::size_t start = 0;
+    while (true) {
+        std::size_t end = p.find(';', start);
+        std::string one = p.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        bool ok = one.size() == 8 + 44 && one.compare(0, 8, "sha256//") == 0 && one.back() == '=';
+        for (std::size_t i = 8; ok && i + 1 < one.size(); ++i) {
+            char ch = one[i];
+            ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '+' || ch == '/';
+        }
+        if (!ok)
+            v.fail("expected sha256//<base64 of the key's SHA-256> (several joined by ';') or the absolute path of "
+                   "a public key file, got '" + doc::printable(one) + "'");
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    s.pinned_pubkey = p;
+}
+
+void set_proxy(const Value& v, SourceConfig& s) {
+    std::string p = v.node.IsNull() ? "" : text_of(v);
+    for (unsigned char ch : p)
+        if (ch <= 0x20 || ch == 0x7f) v.fail("must not contain spaces or control characters");
+    if (!p.empty() && !starts_with_nocase(p, "http://") && !starts_with_nocase(p, "https://"))
+        v.fail("must be an http:// or https:// proxy URL (the directory traffic inside stays https), got '" +
+               doc::printable(p) + "'");
+    s.proxy = p;
+}
+
+std::uint32_t number_in(const Value& v, std::uint32_t lo, std::uint32_t hi, const char* unit) {
+    std::uint32_t n = number_of(v);
+    if (n < lo || n > hi)
+        v.fail(std::to_string(n) + " is outside " + std::to_string(lo) + "–" + std::to_string(hi) + unit);
+    return n;
+}
+
+void set_connect_timeout(const Value& v, SourceConfig& s) { s.connect_timeout = number_in(v, 1, 300, " seconds"); }
+void set_timeout(const Value& v, SourceConfig& s) { s.timeout = number_in(v, 1, 3600, " seconds"); }
+void set_retries(const Value& v, SourceConfig& s) { s.retries = number_in(v, 0, 10, ""); }
+void set_parallel(const Value& v, SourceConfig& s) { s.parallel = number_in(v, 1, 64, ""); }
+void set_max_response_size(const Value& v, SourceConfig& s) {
+    s.max_response_size = number_in(v, 1024, 0xffffffffu, " bytes");
+}
+
+void set_org_id(const Value& v, SourceConfig& s) {
+    std::string o = text_of(v);
+    bool ok = o.size() == 24;
+    for (char ch : o) ok = ok && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+    if (!ok) v.fail("expected a JumpCloud organisation id (24 lower-case hex digits)");
+    s.org_id = o;
+}
+
 struct SourceKey {
     const char* name;
     void (*set)(const Value&, SourceConfig&);
@@ -225,8 +331,34 @@ struct SourceType {
 };
 const SourceType kSourceTypes[] = {
     {"file", true, {{"path", set_source_path}}},
-    {"https", false, {}},
-    {"jumpcloud", false, {}},
+    {"https",
+     true,
+     {{"url", set_source_url},
+      {"ca_file", set_ca_file},
+      {"client_cert", set_client_cert},
+      {"client_key", set_client_key},
+      {"bearer_token_file", set_bearer_token_file},
+      {"pinned_pubkey", set_pinned_pubkey},
+      {"proxy", set_proxy},
+      {"connect_timeout", set_connect_timeout},
+      {"timeout", set_timeout},
+      {"retries", set_retries},
+      {"max_response_size", set_max_response_size}}},
+    {"jumpcloud",
+     true,
+     {{"url", set_source_url},
+      {"agent_config", set_agent_config},
+      {"system_key_file", set_system_key_file},
+      {"api_key_file", set_api_key_file},
+      {"org_id", set_org_id},
+      {"ca_file", set_ca_file},
+      {"pinned_pubkey", set_pinned_pubkey},
+      {"proxy", set_proxy},
+      {"connect_timeout", set_connect_timeout},
+      {"timeout", set_timeout},
+      {"retries", set_retries},
+      {"max_response_size", set_max_response_size},
+      {"parallel", set_parallel}}},
 };
 
 void set_source(const Value& v, Config& c) {
@@ -244,6 +376,7 @@ void set_source(const Value& v, Config& c) {
         if (!kind->built) tv.fail("source type '" + name + "' is not supported by this build");
         s.type = name;
     }
+    if (s.type == "jumpcloud") s.url = kJumpCloudDefaultUrl;
     std::set<std::string> seen;
     for (auto it = v.node.begin(); it != v.node.end(); ++it) {
         int line = doc::line_of(it->first, v.line);
@@ -260,12 +393,17 @@ void set_source(const Value& v, Config& c) {
                     if (k == sk.name)
                         fail(v.file, line, v.key,
                              "key '" + k + "' belongs to source type " + other.type + ", not " + kind->type);
-            // Suggestions from the file type's keys: the only ones this build has.
+            std::vector<const char*> names{"type"};
+            for (const auto& sk : kind->keys) names.push_back(sk.name);
             fail(v.file, line, v.key,
-                 "unknown key '" + doc::printable(k) + "'" + doc::did_you_mean(k, {"type", "path"}));
+                 "unknown key '" + doc::printable(k) + "'" + doc::did_you_mean(k, names.data(), names.size()));
         }
         key->set(Value{v.file, v.key + "." + k, it->second, doc::line_of(it->second, line)}, s);
     }
+    // Rules between keys, reported at the `source` line.
+    if (s.type == "https" && s.url.empty()) v.fail("type https needs 'url' (the snapshot's https:// address)");
+    if (s.client_cert.empty() != s.client_key.empty())
+        v.fail("client_cert and client_key go together: set both or neither");
     c.source = s;
 }
 

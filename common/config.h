@@ -17,11 +17,31 @@ struct IdRange {
     bool contains(std::uint32_t id) const noexcept { return id >= min && id <= max; }
 };
 
-// `source:` — which directory to read. Keys of other source types (https, jumpcloud) are
-// added here by the issues that build them.
+constexpr const char* kJumpCloudDefaultUrl = "https://console.jumpcloud.com/api";
+
+// `source:` — which directory to read, and how (docs/config.md, docs/sources.md). Each type
+// takes only its own keys; the others keep their defaults.
 struct SourceConfig {
-    std::string type = "file";                       // file
+    std::string type = "file";                         // file | https | jumpcloud
     std::string path = "/etc/dirbind/directory.yaml";  // type file: the directory document
+    // https and jumpcloud: the transport (https_client.h).
+    std::string url;  // https: the snapshot URL (required); jumpcloud: region base URL (…/api)
+    std::string ca_file = "/etc/ssl/certs/ca-certificates.crt";
+    std::string pinned_pubkey;   // "" | sha256//<base64>[;…] | absolute path of a public key
+    std::string proxy;           // "" = https_proxy/no_proxy from the environment
+    std::uint32_t connect_timeout = 2;  // seconds
+    std::uint32_t timeout = 10;         // seconds, per request
+    std::uint32_t retries = 3;          // extra attempts on connection errors, 429, 5xx
+    std::uint32_t max_response_size = 256u << 20;  // bytes per response
+    // https: client authentication (either or both).
+    std::string client_cert, client_key;  // mTLS; the key is a root-only secret file
+    std::string bearer_token_file;        // root-only secret file
+    // jumpcloud: host identity and the read-only API key.
+    std::string agent_config = "/opt/jc/jcagent.conf";
+    std::string system_key_file = "/opt/jc/client.key";
+    std::string api_key_file = "/etc/dirbind/jumpcloud.key";
+    std::string org_id;         // x-org-id for multi-tenant admin keys; "" = none
+    std::uint32_t parallel = 8;  // user-detail requests in flight
 };
 
 struct Config {

@@ -10,11 +10,14 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <iterator>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "bulk_heap.h"
 #include "doc_util.h"
 #include "error.h"
 #include "log.h"
@@ -287,10 +290,11 @@ void user_key_begin(UserBuilder& b) {
 }
 
 void user_key_field(Doc& d, UserBuilder& b, KeyF f, Scalar& s, int line) {
-    std::string field = "ssh_keys[" + std::to_string(b.r.list_index) + "]." + name_of(f, kKeyKeys);
     if (f == KeyF::name && s.kind == Scalar::null) return;
     bool ok = f == KeyF::name ? as_string(s, &b.key.name) : (b.key_has_line = as_string(s, &b.key.line));
-    if (!ok) b.r.fail(d, line, field, "not a string");
+    if (!ok)
+        b.r.fail(d, line, "ssh_keys[" + std::to_string(b.r.list_index) + "]." + name_of(f, kKeyKeys),
+                 "not a string");
 }
 
 void user_key_end(Doc& d, UserBuilder& b, int line) {
@@ -493,6 +497,8 @@ private:
     void users(const YAML::Node& v, int line) {
         spend(v);
         if (!v.IsSequence()) fail(v, line, "users: not a list");
+        d_.out.users.reserve(d_.out.users.size() + v.size());  // one allocation, no moves
+        advise_huge_pages(d_.out.users.data(), d_.out.users.capacity() * sizeof(User));
         std::size_t i = 0;
         UserBuilder b;
         for (auto it = v.begin(); it != v.end(); ++it, ++i) {
@@ -558,8 +564,9 @@ private:
                 continue;
             }
             std::uint32_t bit = 1u << static_cast<unsigned>(f);
-            std::string field = "ssh_keys[" + std::to_string(b.r.list_index) + "]." + k;
-            if (b.key_seen & bit) return b.r.fail(d_, kline, field, "given twice");
+            if (b.key_seen & bit)
+                return b.r.fail(d_, kline, "ssh_keys[" + std::to_string(b.r.list_index) + "]." + k,
+                                "given twice");
             b.key_seen |= bit;
             Scalar s = scalar(it->second);
             if (!it->second.IsScalar() && !it->second.IsNull()) s.kind = Scalar::boolean;  // wrong type
@@ -736,8 +743,17 @@ private:
             Err::source,
             d_.name + ":" + line_col(text_, static_cast<std::size_t>(*seen_ - text_.data())) + ": " + why);
     }
-    std::string user_where() const { return d_.name + ": users[" + std::to_string(users_) + "]"; }
-    std::string group_where() const { return d_.name + ": groups[" + std::to_string(groups_) + "]"; }
+    std::string user_where() const { return where(": users[", users_); }
+    std::string group_where() const { return where(": groups[", groups_); }
+    // "<doc>: users[3]", built in one allocation: there is one per record.
+    std::string where(std::string_view list, std::size_t i) const {
+        char num[24];
+        int n = std::snprintf(num, sizeof num, "%zu", i);
+        std::string w;
+        w.reserve(d_.name.size() + list.size() + static_cast<std::size_t>(n) + 1);
+        w.append(d_.name).append(list).append(num, static_cast<std::size_t>(n)).push_back(']');
+        return w;
+    }
 
     bool value(Scalar&& s);
     bool open(bool object);
@@ -1016,6 +1032,29 @@ bool JsonReader::close() {
     return true;
 }
 
+// How many users a JSON document holds, roughly: its "uid" keys. Only a capacity hint, so
+// that a million users are not moved through every doubling of the vector (and its fresh
+// pages faulted in each time); capped by the smallest possible user object, so a hostile
+// document cannot make it reserve much beyond its own size.
+std::size_t estimate_json_users(std::string_view text) {
+    constexpr std::string_view kKey = "\"uid\"";
+    constexpr std::size_t kMinUserBytes = 28;  // {"name":"a","uid":1,"gid":1}
+    std::size_t n = 0;
+    const char* p = text.data();
+    const char* end = p + text.size();
+    while (p < end) {
+        const void* hit = ::memmem(p, static_cast<std::size_t>(end - p), kKey.data(), kKey.size());
+        if (hit == nullptr) break;
+        ++n;
+        p = static_cast<const char*>(hit) + kKey.size();
+    }
+    return std::min(n, text.size() / kMinUserBytes);
+}
+
+// A parsed and validated directory takes about this many times its document's size, most of
+// it in small allocations (bulk_heap.h).
+constexpr std::size_t kHeapPerDocumentByte = 5;
+
 bool looks_like_json(std::string_view text) {
     std::size_t i = 0;
     if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;  // UTF-8 byte order mark
@@ -1026,8 +1065,11 @@ bool looks_like_json(std::string_view text) {
 }  // namespace
 
 RawDirectory parse_directory(std::string_view text, const std::string& name, std::vector<Skipped>* skipped) {
+    prepare_bulk_heap(kHeapPerDocumentByte * text.size());  // a no-op after load_directory_file's
     Doc d{name, skipped, {}, {}};
     if (looks_like_json(text)) {
+        d.out.users.reserve(estimate_json_users(text));
+        advise_huge_pages(d.out.users.data(), d.out.users.capacity() * sizeof(User));
         const char* seen = text.data();
         JsonReader reader(d, text, &seen);
         TrackingIter first{text.data(), &seen}, last{text.data() + text.size(), &seen};
@@ -1050,7 +1092,10 @@ RawDirectory load_directory_file(const std::string& path, std::vector<Skipped>* 
     };
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) throw cannot(doc::errno_text(errno));
-    std::string text;
+    // Not a std::string: resize() would first zero the buffer, one more pass over a document
+    // that is hundreds of MB at a million users.
+    std::unique_ptr<char[]> text;
+    std::size_t size = 0;
     std::string problem;
     struct stat st;
     if (::fstat(fd, &st) != 0)
@@ -1059,21 +1104,31 @@ RawDirectory load_directory_file(const std::string& path, std::vector<Skipped>* 
         problem = "not a regular file";
     // One byte more than the size, so that a file read whole ends with a short read, not a copy.
     else
-        text.resize(static_cast<std::size_t>(st.st_size) + 1);
+        size = static_cast<std::size_t>(st.st_size) + 1;
+    if (problem.empty()) {
+        prepare_bulk_heap(kHeapPerDocumentByte * size);  // before the text, which it then holds too
+        text = std::make_unique_for_overwrite<char[]>(size);
+        advise_huge_pages(text.get(), size);
+    }
     // read() rather than mmap: a file truncated while we read must fail, not SIGBUS the sync.
     std::size_t used = 0;
     while (problem.empty()) {
-        if (used == text.size()) text.resize(text.size() + std::max<std::size_t>(text.size(), 1 << 16));
-        ssize_t n = ::read(fd, text.data() + used, text.size() - used);
+        if (used == size) {  // the file grew
+            std::size_t bigger = size + std::max<std::size_t>(size, 1 << 16);
+            auto grown = std::make_unique_for_overwrite<char[]>(bigger);
+            std::memcpy(grown.get(), text.get(), used);
+            text = std::move(grown);
+            size = bigger;
+        }
+        ssize_t n = ::read(fd, text.get() + used, size - used);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) problem = doc::errno_text(errno);
         if (n <= 0) break;
         used += static_cast<std::size_t>(n);
     }
-    text.resize(used);
     ::close(fd);
     if (!problem.empty()) throw cannot(problem);
-    return parse_directory(text, path, skipped);
+    return parse_directory(std::string_view(text.get(), used), path, skipped);
 }
 
 }  // namespace dirbind

@@ -96,7 +96,7 @@ bool same_inputs(const UserView& a, std::uint32_t a_policy, const UserView& b, s
     return (a_policy & cachefmt::kPublicKeyAuth) == (b_policy & cachefmt::kPublicKeyAuth) &&
            (a.flags & cachefmt::kUserPublicKeyAuth) == (b.flags & cachefmt::kUserPublicKeyAuth) &&
            a.state == b.state && a.keys.count == b.keys.count && a.keys.len == b.keys.len &&
-           std::memcmp(a.keys.p, b.keys.p, a.keys.len) == 0;
+           (a.keys.len == 0 || std::memcmp(a.keys.p, b.keys.p, a.keys.len) == 0);
 }
 
 }  // namespace
@@ -104,13 +104,13 @@ bool same_inputs(const UserView& a, std::uint32_t a_policy, const UserView& b, s
 CacheSnapshot::CacheSnapshot(const std::string& cache_dir) noexcept
     : cache_(cache_dir.c_str(), cachefmt::kIdentity), ok_(pin_.acquire(cache_.get()) == Err::ok) {}
 
-std::size_t refresh_authorized_keys(const Config& cfg, const CacheSnapshot& before) {
+std::size_t refresh_authorized_keys(const Config& cfg, const CacheSnapshot& before,
+                                    const Directory& written) {
     if (geteuid() != 0) return 0;  // only root can act as each user
     ScopedCache cache(cfg.cache_dir.c_str(), cachefmt::kIdentity);
     Pin now;
     bool have_now = now.acquire(cache.get()) == Err::ok;
     const Pin* old = before.pin();
-    if (!have_now && old == nullptr) return 0;
     HomeProbe homes;
     std::size_t rebuilt = 0;
     auto rebuild = [&](const UserView& u, std::vector<std::string> keys) {
@@ -121,21 +121,26 @@ std::size_t refresh_authorized_keys(const Config& cfg, const CacheSnapshot& befo
         else
             ++rebuilt;
     };
-    // Users in the new cache whose state changed, new ones included.
+    // Users in the new cache whose state changed, new ones included. Only those with a home
+    // can need a rebuild, and `written` says where the homes are without reading the whole
+    // new cache back; what to write still comes from the cache, as sshd will see it.
     UserView u, was;
-    for (std::uint32_t i = 0; have_now && user_at(now, i, &u) == Err::ok; ++i) {
+    for (const User& w : written.users) {
+        if (!have_now || !homes.is_dir(w.home)) continue;  // no home yet: the login makes it
+        if (find_user(now, w.name.c_str(), &u) != Err::ok) continue;
         bool same_place = old != nullptr && find_user(*old, u.name, &was) == Err::ok && u.uid == was.uid &&
                           u.gid == was.gid && std::strcmp(u.home, was.home) == 0;
         if (same_place && same_inputs(u, now.policy(), was, old->policy())) continue;
-        if (!homes.is_dir(u.home)) continue;  // no home yet: the login makes it
+        if (std::strcmp(u.home, w.home.c_str()) != 0 && !homes.is_dir(u.home)) continue;
         std::vector<std::string> keys = effective_keys(u, now.policy());
         if (same_place && keys == effective_keys(was, old->policy())) continue;
         rebuild(u, std::move(keys));
     }
     // Users that left the directory: their directory keys are revoked.
     for (std::uint32_t i = 0; old != nullptr && user_at(*old, i, &was) == Err::ok; ++i) {
+        if (!homes.is_dir(was.home)) continue;
         if (have_now && find_user(now, was.name, &u) == Err::ok) continue;
-        if (effective_keys(was, old->policy()).empty() || !homes.is_dir(was.home)) continue;
+        if (effective_keys(was, old->policy()).empty()) continue;
         rebuild(was, {});
     }
     return rebuilt;

@@ -7,6 +7,7 @@
 
 #include "cache_reader.h"
 #include "config.h"
+#include "model.h"
 
 namespace dirbind {
 
@@ -31,8 +32,10 @@ private:
 // Rebuilds authorized_keys (provision.h, as the user) for every user whose owner, home or
 // effective keys (user_keys.h) differ between `before` and the cache now in cfg.cache_dir,
 // when the home exists; users that left the directory get an empty key list (their directory
-// keys are revoked, home kept). Needs root; returns the number of homes rebuilt, logs each
-// failure and never throws for one user.
-std::size_t refresh_authorized_keys(const Config& cfg, const CacheSnapshot& before);
+// keys are revoked, home kept). `written` is the directory that cache was just written from:
+// it lists the users and their homes, so that the new cache is only read for users whose
+// home exists. Needs root; returns the number of homes rebuilt, logs each failure and never
+// throws for one user.
+std::size_t refresh_authorized_keys(const Config& cfg, const CacheSnapshot& before, const Directory& written);
 
 }  // namespace dirbind

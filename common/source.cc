@@ -3,17 +3,31 @@
 
 #include "error.h"
 #include "file_source.h"
+#include "https_client.h"
+#include "https_source.h"
+#include "jumpcloud_source.h"
 
 namespace dirbind {
 
-RawDirectory fetch_directory(const Config& cfg, std::vector<Skipped>* skipped) {
-    if (cfg.source.type == "file") return load_directory_file(cfg.source.path, skipped);
+FetchResult fetch_directory(const Config& cfg, const FetchState* since, const FetchHooks& hooks,
+                            std::vector<Skipped>* skipped) {
+    if (cfg.source.type == "file") {
+        FetchResult r;
+        r.dir = load_directory_file(cfg.source.path, skipped);
+        return r;
+    }
+    if (cfg.source.type == "https") return fetch_https_snapshot(cfg, since, hooks, skipped);
+    if (cfg.source.type == "jumpcloud") return fetch_jumpcloud(cfg, hooks, skipped);
     throw Error(Err::config, "source type '" + cfg.source.type + "' is not supported by this build");
+}
+
+RawDirectory fetch_directory(const Config& cfg, std::vector<Skipped>* skipped) {
+    return fetch_directory(cfg, nullptr, FetchHooks{}, skipped).dir;
 }
 
 std::string describe_source(const Config& cfg) {
     if (cfg.source.type == "file") return "file " + cfg.source.path;
-    return cfg.source.type;
+    return cfg.source.type + " " + redact_url(cfg.source.url);
 }
 
 }  // namespace dirbind

@@ -57,6 +57,40 @@ void ensure_cache_dir(const std::string& dir) {
 
 std::uint64_t now() { return static_cast<std::uint64_t>(std::time(nullptr)); }
 
+// ---- network sources: conditional fetch (docs/sources.md) ----
+
+std::uint64_t ms_since(std::chrono::steady_clock::time_point start) {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
+}
+
+// After a good sync: what a conditional fetch needs next time (sync_status.h).
+void record_fetch(const FetchState& fetched, const std::string& fingerprint, bool changed, SyncStatus* status) {
+    status->etag = fetched.etag;
+    status->last_modified = fetched.last_modified;
+    status->fingerprint = fingerprint;
+    status->not_modified = !changed;
+    if (changed) status->last_change = status->last_attempt;
+}
+
+// The source answered "not modified": the cache already holds its data, so nothing but
+// status.json is written.
+SyncReport finish_unchanged(const Config& cfg, std::chrono::steady_clock::time_point start, const FetchResult& fetched,
+                            const std::string& fingerprint, SyncStatus& status, SyncReport& report) {
+    report.not_modified = true;
+    report.requests = fetched.requests;
+    report.users = status.users;
+    report.groups = status.groups;
+    report.duration_ms = ms_since(start);
+    record_fetch(fetched.state, fingerprint, false, &status);
+    status.last_success = status.last_attempt;
+    status.last_error.clear();
+    status.duration_ms = report.duration_ms;
+    status.requests = report.requests;
+    write_sync_status(cfg.cache_dir, status);
+    return report;
+}
+
 }  // namespace
 
 SyncReport run_sync(const Config& cfg, const SyncOptions& opt) {
@@ -67,8 +101,18 @@ SyncReport run_sync(const Config& cfg, const SyncOptions& opt) {
     status.last_attempt = now();
     status.source = describe_source(cfg);
     SyncReport report;
+    const std::string fingerprint = sync_fingerprint(cfg);
+    FetchState fetched_state;
     try {
-        RawDirectory raw = fetch_directory(cfg, &report.skipped);
+        FetchState since{status.etag, status.last_modified};
+        FetchHooks hooks = opt.fetch;
+        hooks.persist = true;  // we hold the sync lock: the source may keep its state (uid table)
+        FetchResult fetched = fetch_directory(cfg, can_sync_conditionally(cfg, status, fingerprint) ? &since : nullptr,
+                                              hooks, &report.skipped);
+        if (fetched.not_modified) return finish_unchanged(cfg, start, fetched, fingerprint, status, report);
+        report.requests = fetched.requests;
+        fetched_state = std::move(fetched.state);
+        RawDirectory raw = std::move(fetched.dir);
         Directory dir = validate_directory(std::move(raw), cfg, read_local_accounts(cfg), &report.skipped);
         // Held mapped across the write: the refresh compares the replaced cache with the new one.
         CacheSnapshot before(cfg.cache_dir);
@@ -77,12 +121,14 @@ SyncReport run_sync(const Config& cfg, const SyncOptions& opt) {
                                           std::to_string(before.users()) +
                                           "; keeping the cache (use --force to replace it)");
         write_cache(dir, cfg.cache_dir, status.last_attempt);
+        report.homes_rekeyed = refresh_authorized_keys(cfg, before, dir);
         report.users = dir.users.size();
         report.groups = dir.groups.size();
-        dir = Directory{};  // the refresh reads the cache: its memory is not needed beside it
-        report.homes_rekeyed = refresh_authorized_keys(cfg, before);
     } catch (const Error& e) {
         status.last_error = e.what();
+        // The cache may or may not have been replaced: the next sync fetches in full.
+        status.etag.clear();
+        status.last_modified.clear();
         try {
             write_sync_status(cfg.cache_dir, status);
         } catch (const Error&) {
@@ -98,6 +144,8 @@ SyncReport run_sync(const Config& cfg, const SyncOptions& opt) {
     status.groups = report.groups;
     status.skipped = report.skipped.size();
     status.duration_ms = report.duration_ms;
+    status.requests = report.requests;
+    record_fetch(fetched_state, fingerprint, true, &status);
     write_sync_status(cfg.cache_dir, status);
     return report;
 }

@@ -7,11 +7,13 @@
 
 #include "config.h"
 #include "model.h"
+#include "source.h"
 
 namespace dirbind {
 
 struct SyncOptions {
     bool force = false;  // allow replacing a non-empty cache with an empty directory
+    FetchHooks fetch;    // verbose request log and progress for network sources
 };
 
 struct SyncReport {
@@ -19,6 +21,8 @@ struct SyncReport {
     std::vector<Skipped> skipped;
     std::uint64_t duration_ms = 0;
     std::size_t homes_rekeyed = 0;  // existing homes whose authorized_keys were rebuilt
+    bool not_modified = false;      // the source said "unchanged" (304): the cache was kept as is
+    std::uint64_t requests = 0;     // HTTP requests made (network sources)
 };
 
 // Runs a sync under an exclusive lock on <cache_dir>/.sync.lock; after writing the cache it

@@ -2,17 +2,20 @@
 #include "validate.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
-#include <functional>
+#include <ctime>
 #include <string_view>
 #include <utility>
 
+#include "bulk_heap.h"
 #include "error.h"
+#include "hash64.h"
 #include "log.h"
 #include "names.h"
 #include "sshkey.h"
@@ -141,17 +144,28 @@ std::size_t table_size(std::size_t max_entries) {
     return n;
 }
 
+// The hash tables below are keyed by directory data: with a seed the directory cannot know,
+// it cannot craft names or ids that all land in one slot and make the sync quadratic.
+std::uint64_t random_seed() {
+    std::uint64_t s = 0;
+    if (getrandom(&s, sizeof s, 0) != sizeof s)
+        s = static_cast<std::uint64_t>(std::time(nullptr)) ^
+            (std::uint64_t{static_cast<unsigned>(getpid())} << 32);
+    return s;
+}
+
 // Open-addressing table from a name to a record index, sized once for the most entries it
 // can get. The name is not stored: the caller's name_of(value) reads it back from the record,
 // so an entry is 8 bytes and an insert allocates nothing.
 class NameTable {
 public:
-    explicit NameTable(std::size_t max_entries) : slots_(table_size(max_entries)), mask_(slots_.size() - 1) {}
+    NameTable(std::size_t max_entries, std::uint64_t seed)
+        : slots_(table_size(max_entries)), mask_(slots_.size() - 1), seed_(seed) {}
 
     // The value stored under `name`, or kNone.
     template <typename NameOf>
     std::uint32_t find(std::string_view name, NameOf name_of) const {
-        std::uint64_t h = std::hash<std::string_view>{}(name);
+        std::uint64_t h = hash64(name.data(), name.size(), seed_);
         auto tag = static_cast<std::uint32_t>(h >> 32);
         for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
             const Slot& s = slots_[i];
@@ -161,7 +175,7 @@ public:
     }
     // `name` must not be in the table yet.
     void insert(std::string_view name, std::uint32_t value) {
-        std::uint64_t h = std::hash<std::string_view>{}(name);
+        std::uint64_t h = hash64(name.data(), name.size(), seed_);
         std::size_t i = h & mask_;
         while (slots_[i].value != kNone) i = (i + 1) & mask_;
         slots_[i] = Slot{static_cast<std::uint32_t>(h >> 32), value};
@@ -174,13 +188,17 @@ private:
     };
     std::vector<Slot> slots_;
     std::size_t mask_;
+    std::uint64_t seed_;
 };
 
 // The same for uids and gids, which are their own key.
 class IdTable {
 public:
-    explicit IdTable(std::size_t max_entries)
-        : slots_(table_size(max_entries)), mask_(slots_.size() - 1), shift_(64 - std::countr_zero(slots_.size())) {}
+    IdTable(std::size_t max_entries, std::uint64_t seed)
+        : slots_(table_size(max_entries)),
+          mask_(slots_.size() - 1),
+          shift_(64 - std::countr_zero(slots_.size())),
+          multiplier_(seed | 1) {}
 
     std::uint32_t find(std::uint32_t id) const {
         for (std::size_t i = start(id);; i = (i + 1) & mask_) {
@@ -199,13 +217,15 @@ private:
         std::uint32_t id = 0;
         std::uint32_t value = kNone;
     };
-    // Fibonacci hashing: ids are often consecutive, and the top bits of the product spread them.
+    // Multiply-shift with a random odd multiplier: universal hashing, and consecutive ids
+    // (the usual case) spread over the table.
     std::size_t start(std::uint32_t id) const {
-        return static_cast<std::size_t>((std::uint64_t{id} * 0x9e3779b97f4a7c15ull) >> shift_) & mask_;
+        return static_cast<std::size_t>((std::uint64_t{id} * multiplier_) >> shift_) & mask_;
     }
     std::vector<Slot> slots_;
     std::size_t mask_;
     int shift_;
+    std::uint64_t multiplier_;
 };
 
 // check_home() with the home base computed once, not per user.
@@ -232,15 +252,19 @@ public:
 private:
     void skip(const char* what, const std::string& name, const std::string& where, const std::string& reason);
     std::string by(std::uint32_t holder) const;
-    const std::string& user_name(std::uint32_t i) const { return dir_.users[i].name; }
-    const std::string& group_name(std::uint32_t holder) const {
-        return holder & kUserBit ? dir_.users[holder & ~kUserBit].name : dir_.groups[holder].name;
-    }
     std::uint32_t find_user(std::string_view name) const {
-        return user_names_.find(name, [this](std::uint32_t v) -> const std::string& { return user_name(v); });
+        return user_names_.find(name,
+                                [this](std::uint32_t v) -> const std::string& { return dir_.users[v].name; });
     }
+    // A directory group's index, a private group's user index with kUserBit, or kNone. The
+    // two never share a name (check_user), and directory groups are looked up far more often:
+    // their table is small enough to stay in cache.
     std::uint32_t find_group(std::string_view name) const {
-        return group_names_.find(name, [this](std::uint32_t v) -> const std::string& { return group_name(v); });
+        std::uint32_t g = group_names_.find(
+            name, [this](std::uint32_t v) -> const std::string& { return dir_.groups[v].name; });
+        if (g != kNone) return g;
+        std::uint32_t u = find_user(name);
+        return u != kNone && has_private_group_[u] ? u | kUserBit : kNone;
     }
     std::string check_group(const Group& g);
     std::string check_user(User& u);
@@ -253,10 +277,11 @@ private:
     const std::string home_base_;
     Directory dir_;
     std::size_t directory_groups_ = 0;  // dir_.groups[0, this) came from the source; the rest are private
-    // Every accepted user by name (the valid members), uid and home; every group by name and
-    // gid, its holder's index with kUserBit for a user's private group.
-    NameTable user_names_{0}, group_names_{0}, homes_{0};
-    IdTable uids_{0}, gids_{0};
+    // Every accepted user by name (the valid members), uid and home; every directory group by
+    // name; every gid, its holder's index with kUserBit for a user's private group.
+    NameTable user_names_{0, 0}, group_names_{0, 0}, homes_{0, 0};
+    IdTable uids_{0, 0}, gids_{0, 0};
+    std::vector<bool> has_private_group_;  // by user index
 };
 
 void Validator::skip(const char* what, const std::string& name, const std::string& where,
@@ -296,7 +321,8 @@ std::string Validator::check_group(const Group& g) {
     if (local_.gids.count(g.gid))
         return "gid " + std::to_string(g.gid) + " is a local group in " + cfg_.local_group +
                "; the local group wins";
-    if (std::uint32_t h = find_group(g.name); h != kNone) return "duplicate group name; the first one is " + by(h);
+    if (std::uint32_t h = find_group(g.name); h != kNone)
+        return "duplicate group name; the first one is " + by(h);
     if (std::uint32_t h = gids_.find(g.gid); h != kNone)
         return "gid " + std::to_string(g.gid) + " is already used by " + by(h);
     return "";
@@ -349,10 +375,10 @@ std::string Validator::check_user(User& u) {
 
     bool templated = u.home.empty();
     if (templated) u.home = expand_home(cfg_, u.name);
-    if (std::string r = check_home_below(u.home, home_base_); !r.empty()) return templated ? "templated " + r : r;
-    if (std::uint32_t h = homes_.find(u.home, [this](std::uint32_t v) -> const std::string& {
-            return dir_.users[v].home;
-        });
+    if (std::string r = check_home_below(u.home, home_base_); !r.empty())
+        return templated ? "templated " + r : r;
+    if (std::uint32_t h =
+            homes_.find(u.home, [this](std::uint32_t v) -> const std::string& { return dir_.users[v].home; });
         h != kNone)
         return "home is already the home of " + by(h | kUserBit);
     if (local_.homes.count(u.home)) return "home is the home of a local account in " + cfg_.local_passwd;
@@ -382,13 +408,22 @@ std::string Validator::check_user(User& u) {
     return "";
 }
 
+// Users and groups are walked in order, never one by one through the other: at a million
+// users a random access to a user record or a big table is a cache and TLB miss, and group
+// member lists reached through their users were most of the validation time.
 void Validator::resolve_memberships() {
     std::vector<User>& users = dir_.users;
     std::vector<Group>& groups = dir_.groups;
-    // Per directory group, the users whose `groups` list it, in user order, each once: they
-    // join after the explicit members. last_joiner catches a group listed twice by one user.
-    std::vector<std::vector<std::uint32_t>> joined(directory_groups_);
-    std::vector<std::uint32_t> last_joiner(directory_groups_, kNone);
+    const std::size_t ngroups = directory_groups_;
+    // Pass 1, user by user: gids, dropped memberships, and the directory groups each user
+    // joins (each once, in the user's order) as one flat list, counted per group.
+    std::size_t listed = 0;
+    for (const User& u : users) listed += u.groups.size();
+    std::vector<std::uint32_t> joins;  // directory group indices, user after user
+    joins.reserve(listed);
+    std::vector<std::size_t> joins_end(users.size());  // user i's joins end there
+    std::vector<std::uint32_t> joiners(ngroups, 0);
+    std::vector<std::uint32_t> last_joiner(ngroups, kNone);  // catches a group listed twice
     // The user's local gids so far: no more than cfg.local_groups has entries.
     std::vector<std::uint32_t> local_gids;
     auto contains = [](const std::vector<std::uint32_t>& v, std::uint32_t x) {
@@ -402,7 +437,8 @@ void Validator::resolve_memberships() {
             if (h != kNone && !(h & kUserBit)) {
                 if (last_joiner[h] == ui) continue;
                 last_joiner[h] = ui;
-                joined[h].push_back(ui);
+                joins.push_back(h);
+                ++joiners[h];
                 std::uint32_t gid = groups[h].gid;
                 if (gid != u.gid && !contains(local_gids, gid)) u.gids.push_back(gid);
                 continue;
@@ -420,7 +456,8 @@ void Validator::resolve_memberships() {
             auto lg = local_.groups.find(gname);
             if (!allowlisted) {
                 skip("membership", u.name, u.where,
-                     "group " + shown(gname) + " is neither a directory group nor in local_groups; membership dropped");
+                     "group " + shown(gname) +
+                         " is neither a directory group nor in local_groups; membership dropped");
                 continue;
             }
             if (lg == local_.groups.end()) {
@@ -440,33 +477,54 @@ void Validator::resolve_memberships() {
             local_gids.push_back(gid);
             u.gids.push_back(gid);
         }
+        joins_end[ui] = joins.size();
     }
-    // Explicit members first, then the joiners. Only directory users: anything else would let
-    // the directory put local accounts into groups. member_of[user] == group index + 1 when
-    // the user is already a member of the group being built.
-    std::vector<std::uint32_t> member_of(users.size(), 0);
-    for (std::uint32_t gi = 0; gi < directory_groups_; ++gi) {
+    std::vector<std::uint32_t>().swap(last_joiner);
+
+    // Pass 2, group by group: explicit members first, each once, and only directory users:
+    // anything else would let the directory put local accounts into groups. Each kept one is
+    // remembered as (user, group), so that pass 3 does not add it again.
+    std::vector<std::uint64_t> explicit_members;
+    std::vector<std::uint32_t> member_of;  // member_of[user] == group index + 1: already in it
+    for (std::uint32_t gi = 0; gi < ngroups; ++gi) {
         Group& grp = groups[gi];
         std::vector<std::string> members;
-        members.reserve(grp.members.size() + joined[gi].size());
+        members.reserve(grp.members.size() + joiners[gi]);
+        if (!grp.members.empty() && member_of.empty()) member_of.assign(users.size(), 0);
         for (std::string& m : grp.members) {
             std::uint32_t ui = find_user(m);
             if (ui == kNone) {
-                log(LogLevel::warning, "group " + located(grp.name, grp.where) + ": dropping member " + shown(m) +
-                                           ": not a valid directory user");
+                log(LogLevel::warning, "group " + located(grp.name, grp.where) + ": dropping member " +
+                                           shown(m) + ": not a valid directory user");
                 continue;
             }
             if (member_of[ui] == gi + 1) continue;
             member_of[ui] = gi + 1;
             members.push_back(std::move(m));
+            explicit_members.push_back(std::uint64_t{ui} << 32 | gi);
         }
-        for (std::uint32_t ui : joined[gi]) {
-            if (member_of[ui] == gi + 1) continue;
-            member_of[ui] = gi + 1;
-            members.push_back(users[ui].name);
-        }
-        std::vector<std::uint32_t>().swap(joined[gi]);  // give the memory back as we go
         grp.members = std::move(members);
+    }
+    std::vector<std::uint32_t>().swap(member_of);
+    std::sort(explicit_members.begin(), explicit_members.end());
+
+    // Pass 3, user by user: each user joins the groups it listed, after the explicit members.
+    auto next_explicit = explicit_members.begin();
+    std::size_t begin = 0;
+    for (std::uint32_t ui = 0; ui < users.size(); ++ui) {
+        std::size_t end = joins_end[ui];
+        if (begin == end) continue;
+        const std::uint64_t first = std::uint64_t{ui} << 32, last = first | 0xffffffffu;
+        while (next_explicit != explicit_members.end() && *next_explicit < first) ++next_explicit;
+        auto mine_end = next_explicit;  // [next_explicit, mine_end): this user's explicit groups
+        while (mine_end != explicit_members.end() && *mine_end <= last) ++mine_end;
+        for (std::size_t j = begin; j < end; ++j) {
+            std::uint32_t gi = joins[j];
+            if (next_explicit != mine_end && std::binary_search(next_explicit, mine_end, first | gi))
+                continue;
+            groups[gi].members.push_back(users[ui].name);
+        }
+        begin = end;
     }
 }
 
@@ -478,11 +536,13 @@ Directory Validator::run(RawDirectory&& raw) {
     std::vector<Group>& groups = dir_.groups;
     if (users.size() > kMaxRecords || groups.size() > kMaxRecords - users.size())
         throw Error(Err::invalid, "the directory has too many users and groups");
-    user_names_ = NameTable(users.size());
-    homes_ = NameTable(users.size());
-    uids_ = IdTable(users.size());
-    group_names_ = NameTable(groups.size() + users.size());
-    gids_ = IdTable(groups.size() + users.size());
+    const std::uint64_t seed = random_seed();
+    user_names_ = NameTable(users.size(), seed);
+    homes_ = NameTable(users.size(), seed);
+    uids_ = IdTable(users.size(), seed);
+    group_names_ = NameTable(groups.size(), seed);
+    has_private_group_.assign(users.size(), false);
+    gids_ = IdTable(groups.size() + users.size(), seed);
 
     std::uint32_t kept = 0;
     for (std::size_t i = 0; i < groups.size(); ++i) {
@@ -500,6 +560,7 @@ Directory Validator::run(RawDirectory&& raw) {
     directory_groups_ = kept;
     // Room for every private group up front; capacity never used is never touched.
     groups.reserve(kept + users.size());
+    advise_huge_pages(groups.data(), groups.capacity() * sizeof(Group));
 
     kept = 0;
     for (std::size_t i = 0; i < users.size(); ++i) {
@@ -516,7 +577,7 @@ Directory Validator::run(RawDirectory&& raw) {
         uids_.insert(k.uid, kept);
         homes_.insert(k.home, kept);
         if (gids_.find(k.gid) == kNone) {
-            group_names_.insert(k.name, kept | kUserBit);
+            has_private_group_[kept] = true;
             gids_.insert(k.gid, kept | kUserBit);
             groups.push_back(Group{k.name, k.gid, {}, k.where});
         }

@@ -134,7 +134,8 @@ void test_unknown_keys(void**) {
         {"uid_range: {mn: 1000}", "dirbind.yaml:1: uid_range: unknown key 'mn' (did you mean 'min'?)"},
         {"source:\n  type: file\n  pth: /x",
          "dirbind.yaml:3: source: unknown key 'pth' (did you mean 'path'?)"},
-        {"source: {url: x}", "dirbind.yaml:1: source: unknown key 'url'"},
+        {"source: {url: x}", "dirbind.yaml:1: source: key 'url' belongs to source type https, not file"},
+        {"source: {frobnicate: x}", "dirbind.yaml:1: source: unknown key 'frobnicate'"},
         {"shell: /bin/sh\nshell: /bin/bash", "dirbind.yaml:2: shell: duplicate key (already set above)"},
         {"source: {path: /x, path: /y}", "dirbind.yaml:1: source: duplicate key 'path'"},
         {"[a]: 1", "dirbind.yaml:1: keys must be plain names"},
@@ -163,10 +164,9 @@ void test_yaml_syntax_errors(void**) {
 void test_source(void**) {
     static const Case cases[] = {
         {"source: {type: file, path: /srv/d.yaml}", "OK"},
-        {"source: {type: https}",
-         "dirbind.yaml:1: source.type: source type 'https' is not supported by this build"},
-        {"source: {type: jumpcloud}",
-         "dirbind.yaml:1: source.type: source type 'jumpcloud' is not supported by this build"},
+        // The https and jumpcloud keys are tested in test_https_client.cc.
+        {"source: {type: https}", "dirbind.yaml:1: source: type https needs 'url' (the snapshot's https:// address)"},
+        {"source: {type: jumpcloud}", "OK"},
         {"source: {type: ldap}",
          "dirbind.yaml:1: source.type: unknown source type 'ldap' (expected file, https or jumpcloud)"},
         {"source: {type: }", "dirbind.yaml:1: source.type: a value is required"},

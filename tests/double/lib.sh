@@ -1,0 +1,50 @@
+# lib.sh — sourced by tests/https/test_*.sh after tests/lib.sh: starts the directory double
+# (double.py) with a fresh PKI in $T/double, scripts its faults, and runs dirbind bounded in
+# time. Network: 127.0.0.1 only.
+DOUBLE=$SRC/tests/double
+D=$T/double
+DOUBLE_PID=
+command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
+python3 -c 'import cryptography' 2>/dev/null || skip "python3-cryptography missing"
+command -v openssl >/dev/null || skip "openssl missing"
+
+stop_double() { [ -n "$DOUBLE_PID" ] && kill "$DOUBLE_PID" 2>/dev/null; wait "$DOUBLE_PID" 2>/dev/null; DOUBLE_PID=; }
+trap 'stop_double; rm -rf "$T"' EXIT
+
+# start_double: PKI, server, and PORT_<listener> variables (good expired otherhost wrongca mtls plain proxy).
+start_double() {
+    mkdir -p "$D"
+    python3 "$DOUBLE/mkcerts.py" "$D" || { echo "FAIL: mkcerts"; exit 1; }
+    python3 "$DOUBLE/double.py" --dir "$D" --lifetime 600 >"$D/out.log" 2>&1 &
+    DOUBLE_PID=$!
+    for _ in $(seq 100); do [ -s "$D/ports.json" ] && break; sleep 0.1; done
+    [ -s "$D/ports.json" ] || { echo "FAIL: the double did not start"; cat "$D/out.log"; exit 1; }
+    local n
+    for n in good expired otherhost wrongca mtls plain proxy; do
+        eval "PORT_$n=$(jq -r ".$n" "$D/ports.json")"
+    done
+}
+
+# fault JSON...: the double's faults from now on (each argument one fault object).
+fault() {
+    local IFS=,
+    printf '{"faults": [%s]}\n' "$*" >"$D/control.json.tmp" && mv "$D/control.json.tmp" "$D/control.json"
+}
+control() { printf '%s\n' "$1" >"$D/control.json.tmp" && mv "$D/control.json.tmp" "$D/control.json"; }
+no_fault() { rm -f "$D/control.json"; }
+
+# Requests the double saw whose log line contains $1 (since the log was last cleared).
+requests_seen() { grep -c -- "$1" "$D/requests.log" 2>/dev/null || true; }
+clear_requests() { : >"$D/requests.log"; }
+
+# secret FILE CONTENT: a root-only (0600) file.
+secret() { (umask 077 && printf '%s\n' "$2" >"$1") && chmod 600 "$1"; }
+
+# dirbind ARGS...: the CLI on $CFG, at most 60 s, stdout+stderr in $out, status in $rc.
+dirbind() { out=$(timeout 60 "$CLI" --config "$CFG" "$@" 2>&1); rc=$?; }
+
+# Byte-for-byte snapshot of the cache and its comparison.
+save_cache() { cp "$1/identity.db" "$T/identity.before" && cp "$1/secrets.db" "$T/secrets.before"; }
+cache_same() {
+    cmp -s "$1/identity.db" "$T/identity.before" && cmp -s "$1/secrets.db" "$T/secrets.before" && echo same || echo changed
+}
