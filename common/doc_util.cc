@@ -108,25 +108,6 @@ std::string did_you_mean(std::string_view key, const char* const* known, std::si
     return pick ? std::string(" (did you mean '") + pick + "'?)" : std::string();
 }
 
-std::string printable(std::string_view s, std::size_t max) {
-    static const char hex[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (out.size() >= max) {
-            out += "...";
-            break;
-        }
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c >= 0x7f || c == '\\') {
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out;
-}
 
 std::string errno_text(int err) {
     const char* s = strerrordesc_np(err);

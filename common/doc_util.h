@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "error.h"
+#include "log.h"
 
 namespace dirbind::doc {
 
@@ -32,9 +33,7 @@ inline std::string did_you_mean(std::string_view key, std::initializer_list<cons
     return did_you_mean(key, known.begin(), known.size());
 }
 
-// `s` with control characters, backslashes and non-ASCII bytes escaped (\xNN) and
-// cut to `max` bytes: document text goes into logs, and must not forge log lines.
-std::string printable(std::string_view s, std::size_t max = 64);
+using dirbind::printable;  // log.h
 
 // "No such file or directory" for ENOENT: thread-safe, never localised.
 std::string errno_text(int err);

@@ -21,4 +21,24 @@ void log(LogLevel level, const std::string& message) noexcept {
     }
 }
 
+std::string printable(std::string_view s, std::size_t max) {
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (out.size() >= max) {
+            out += "...";
+            break;
+        }
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c >= 0x7f || c == '\\') {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 }  // namespace dirbind

@@ -2,7 +2,9 @@
 // module to syslog(LOG_AUTHPRIV); each installs its sink once at start.
 #pragma once
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace dirbind {
 
@@ -15,5 +17,10 @@ void set_log_sink(LogSink sink) noexcept;
 
 // Sends `message` to the sink. Never throws.
 void log(LogLevel level, const std::string& message) noexcept;
+
+// Untrusted text (directory data, file content, sshd's words) made safe to quote in a log
+// line or message: at most `max` input bytes, then "..."; control characters, non-ASCII bytes
+// and '\\' as \\xNN, so nothing can forge log lines or send terminal escapes.
+std::string printable(std::string_view s, std::size_t max = 64);
 
 }  // namespace dirbind

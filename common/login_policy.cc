@@ -1,4 +1,5 @@
 // login_policy.cc — the decisions of login_policy.h and the password check.
+#include "log.h"
 #include "login_policy.h"
 
 #include <crypt.h>
@@ -40,12 +41,6 @@ Decision deny(Reason reason, std::string user_message, std::string log_message) 
 
 std::string who(const LoginContext& c) {
     return "user " + c.account.name;
-}
-
-// Text from SSH_AUTH_INFO_0 quoted in a message: parse_auth_info() refused control characters;
-// this only bounds the length.
-std::string shown(std::string_view s) {
-    return s.size() <= 40 ? std::string(s) : std::string(s.substr(0, 40)) + "...";
 }
 
 // A user whose state is not active may not log in anywhere; nullopt for active users.
@@ -186,14 +181,14 @@ std::optional<Decision> method_denial(const LoginContext& c, const UnmanagedKeys
                 if (!(c.policy & cachefmt::kPasswordAuth))
                     return deny(Reason::password_system,
                                 "Password login is disabled on this system by the directory.",
-                                who(c) + ": " + shown(s.name) +
+                                who(c) + ": " + printable(s.name, 40) +
                                     " login refused: the directory disallows passwords on this system");
                 break;
             case Method::other:
                 return deny(
                     Reason::method_not_allowed,
-                    "Login method " + shown(s.name) + " is not allowed for directory accounts.",
-                    who(c) + ": login refused: method " + shown(s.name) + " is not one the directory allows");
+                    "Login method " + printable(s.name, 40) + " is not allowed for directory accounts.",
+                    who(c) + ": login refused: method " + printable(s.name, 40) + " is not one the directory allows");
         }
     }
     return std::nullopt;

@@ -1,4 +1,5 @@
 // sshkey.cc — the strict OpenSSH public-key parser, serialiser and fingerprint of sshkey.h.
+#include "log.h"
 #include "sshkey.h"
 
 #include <openssl/ec.h>
@@ -50,18 +51,6 @@ const KeyType* find_type(std::string_view name) {
     for (const auto& t : kTypes)
         if (t.name == name) return &t;
     return nullptr;
-}
-
-// Untrusted text quoted in a message: bounded, and nothing a log reader could mistake for
-// structure (control characters are refused before this is used, non-ASCII is masked).
-std::string shown(std::string_view s) {
-    std::string out;
-    for (std::size_t i = 0; i < s.size() && i < 40; ++i) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '?';
-    }
-    if (s.size() > 40) out += "...";
-    return out;
 }
 
 std::string control_reason(unsigned char c, std::size_t pos) {
@@ -202,7 +191,7 @@ void check_blob(const KeyType& t, Bytes blob) {
     Reader r(blob);
     Bytes inner;
     if (!r.string(&inner)) fail("key blob is truncated (type)");
-    if (as_text(inner) != t.name) fail("inner type " + shown(as_text(inner)) + " != " + type);
+    if (as_text(inner) != t.name) fail("inner type " + printable(as_text(inner), 40) + " != " + type);
     switch (t.kind) {
         case Kind::ed25519:
         case Kind::sk_ed25519: {
@@ -228,7 +217,7 @@ void check_blob(const KeyType& t, Bytes blob) {
         case Kind::sk_ecdsa: {
             Bytes curve = need_string(r, type, "curve");
             if (as_text(curve) != t.curve)
-                fail(type + " blob names curve " + shown(as_text(curve)) + ", not " + std::string(t.curve));
+                fail(type + " blob names curve " + printable(as_text(curve), 40) + ", not " + std::string(t.curve));
             check_ec_point(t, need_string(r, type, "public point"));
             break;
         }
@@ -308,9 +297,9 @@ std::size_t scan_options(std::string_view line) {
         if (i < line.size() && line[i] == '=') {
             ++i;
             if (i >= line.size() || line[i] != '"')
-                fail("options: value of " + shown(name) + " is not quoted");
+                fail("options: value of " + printable(name, 40) + " is not quoted");
             for (++i;; ++i) {
-                if (i >= line.size()) fail("options: unterminated quoted string in " + shown(name));
+                if (i >= line.size()) fail("options: unterminated quoted string in " + printable(name, 40));
                 if (line[i] == '\\' && i + 1 < line.size() && line[i + 1] == '"') {
                     ++i;
                 } else if (line[i] == '"') {
@@ -321,7 +310,7 @@ std::size_t scan_options(std::string_view line) {
         }
         if (i >= line.size()) fail("options but no key");
         if (line[i] == ' ') return i;
-        if (line[i] != ',') fail("options: unexpected character after " + shown(name));
+        if (line[i] != ',') fail("options: unexpected character after " + printable(name, 40));
         ++i;
     }
 }
@@ -344,11 +333,11 @@ PublicKey parse_public_key(std::string_view text) {
         for (std::size_t j = skip_spaces(text, i + type.size()); j < text.size();) {
             std::string_view tok = token_at(text, j);
             if (find_type(tok) != nullptr)
-                fail("key options (" + shown(type) +
+                fail("key options (" + printable(type, 40) +
                      ") are not allowed here; only \"type base64 [comment]\"");
             j = skip_spaces(text, j + tok.size());
         }
-        fail("unknown or disallowed key type " + shown(type));
+        fail("unknown or disallowed key type " + printable(type, 40));
     }
     i = skip_spaces(text, i + type.size());
     std::string_view b64 = token_at(text, i);
@@ -367,7 +356,7 @@ PublicKey parse_public_key(std::string_view text) {
 std::string to_line(const PublicKey& k) {
     // Parts normally come from parse_public_key(); refuse anything that would not read back
     // as the same key, so a hand-built PublicKey cannot smuggle a second line or options.
-    if (find_type(k.type) == nullptr) fail("unknown or disallowed key type " + shown(k.type));
+    if (find_type(k.type) == nullptr) fail("unknown or disallowed key type " + printable(k.type, 40));
     if (k.base64 != b64_encode(k.blob, true)) fail("base64 does not match the key blob");
     if (!k.comment.empty() && (k.comment[0] == ' ' || !valid_comment(k.comment)))
         fail("comment is not valid UTF-8 or contains a control character");
@@ -435,7 +424,7 @@ std::vector<AuthorizedKey> parse_authorized_keys(std::string_view text, const st
                 // followed by something that is no key type is a bad key type, not an option.
                 std::string_view second = token_at(line, skip_spaces(line, first.size()));
                 if (first.find_first_of("=,\"") == std::string_view::npos && find_type(second) == nullptr)
-                    fail("unknown or disallowed key type " + shown(first));
+                    fail("unknown or disallowed key type " + printable(first, 40));
                 std::size_t opt_end = scan_options(line);
                 ak.options = std::string(line.substr(0, opt_end));
                 ak.key = parse_public_key(line.substr(skip_spaces(line, opt_end)));

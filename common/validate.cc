@@ -32,28 +32,8 @@ constexpr std::size_t kMaxPasswordHashLen = 512;
 constexpr std::size_t kMinTotpLen = 16;
 constexpr std::size_t kMaxTotpLen = 128;
 
-// Directory text quoted in a message: bounded, and every control character or non-ASCII
-// byte escaped (valid names are ASCII), so a hostile name cannot forge log lines or send
-// terminal escapes (C1 CSI included).
-std::string shown(std::string_view s) {
-    static const char hex[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < s.size() && i < 64; ++i) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c >= 0x7f || c == '\\') {
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    if (s.size() > 64) out += "...";
-    return out;
-}
-
 std::string located(const std::string& name, const std::string& where) {
-    return where.empty() ? shown(name) : shown(name) + " (" + shown(where) + ")";
+    return where.empty() ? printable(name) : printable(name) + " (" + printable(where) + ")";
 }
 
 // A path without '//', '.' or '..' segments and no trailing '/': what the string says is
@@ -287,7 +267,7 @@ private:
 void Validator::skip(const char* what, const std::string& name, const std::string& where,
                      const std::string& reason) {
     std::string w(what);
-    if (skipped_ != nullptr) skipped_->push_back(Skipped{w, shown(name), reason});
+    if (skipped_ != nullptr) skipped_->push_back(Skipped{w, printable(name), reason});
     std::string verb = w == "user" || w == "group" ? "skipping " + w + " " : "dropping " + w + " of user ";
     log(LogLevel::warning, verb + located(name, where) + ": " + reason);
 }
@@ -447,7 +427,7 @@ void Validator::resolve_memberships() {
                 if (h == (ui | kUserBit)) continue;  // the user's own private group: already primary
                 // Someone else's private group: joining it would open that user's files.
                 skip("membership", u.name, u.where,
-                     "group " + shown(gname) + " is the private group of user " + shown(gname) +
+                     "group " + printable(gname) + " is the private group of user " + printable(gname) +
                          "; membership dropped");
                 continue;
             }
@@ -456,13 +436,13 @@ void Validator::resolve_memberships() {
             auto lg = local_.groups.find(gname);
             if (!allowlisted) {
                 skip("membership", u.name, u.where,
-                     "group " + shown(gname) +
+                     "group " + printable(gname) +
                          " is neither a directory group nor in local_groups; membership dropped");
                 continue;
             }
             if (lg == local_.groups.end()) {
                 skip("membership", u.name, u.where,
-                     "group " + shown(gname) + " is in local_groups but not in " + cfg_.local_group +
+                     "group " + printable(gname) + " is in local_groups but not in " + cfg_.local_group +
                          "; membership dropped");
                 continue;
             }
@@ -495,7 +475,7 @@ void Validator::resolve_memberships() {
             std::uint32_t ui = find_user(m);
             if (ui == kNone) {
                 log(LogLevel::warning, "group " + located(grp.name, grp.where) + ": dropping member " +
-                                           shown(m) + ": not a valid directory user");
+                                           printable(m) + ": not a valid directory user");
                 continue;
             }
             if (member_of[ui] == gi + 1) continue;
