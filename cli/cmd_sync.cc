@@ -83,11 +83,12 @@ int cmd_sync(const Args& a) {
     std::string source = describe_source(cfg);
     unsigned long long ms = r.duration_ms;
     if (r.not_modified) {
-        std::printf("dirbind: %s not modified since the last sync: cache kept (%zu users, %zu groups) in %llu ms",
-                    source.c_str(), r.users, r.groups, ms);
+        std::printf(
+            "dirbind: %s not modified since the last sync: cache kept (%zu users, %zu groups) in %llu ms",
+            source.c_str(), r.users, r.groups, ms);
     } else {
-        std::printf("dirbind: synced %zu users, %zu groups, %zu skipped from %s in %llu ms", r.users, r.groups,
-                    r.skipped.size(), source.c_str(), ms);
+        std::printf("dirbind: synced %zu users, %zu groups, %zu skipped from %s in %llu ms", r.users,
+                    r.groups, r.skipped.size(), source.c_str(), ms);
         if (r.homes_rekeyed > 0) std::printf("; authorized_keys rebuilt in %zu homes", r.homes_rekeyed);
     }
     if (r.requests > 0) std::printf(" (%llu HTTP requests)", static_cast<unsigned long long>(r.requests));

@@ -28,7 +28,7 @@ const char kUsage[] =
     "Binds this host to a user directory: directory users resolve through NSS and log in over ssh.\n"
     "\n"
     "commands:\n"
-    "  sync [--force]              fetch the directory, validate it and rewrite the local cache\n"
+    "  sync [--force] [--verbose]  fetch the directory, validate it and rewrite the local cache\n"
     "  status                      last sync, its source, counts, policy and last error\n"
     "  lookup user NAME|UID        what the cache says about a user\n"
     "  lookup group NAME|GID       what the cache says about a group\n"

@@ -86,23 +86,38 @@ bool retryable_curl(CURLcode rc) {
     }
 }
 
-bool retryable_status(long s) { return s == 429 || (s >= 500 && s <= 599); }
+bool retryable_status(long s) {
+    return s == 429 || (s >= 500 && s <= 599);
+}
 
 const char* reason_phrase(long s) {
     switch (s) {
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 408: return "Request Timeout";
-        case 410: return "Gone";
-        case 429: return "Too Many Requests";
-        case 500: return "Internal Server Error";
-        case 502: return "Bad Gateway";
-        case 503: return "Service Unavailable";
-        case 504: return "Gateway Timeout";
-        default: return "";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 408:
+            return "Request Timeout";
+        case 410:
+            return "Gone";
+        case 429:
+            return "Too Many Requests";
+        case 500:
+            return "Internal Server Error";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        case 504:
+            return "Gateway Timeout";
+        default:
+            return "";
     }
 }
 
@@ -165,7 +180,8 @@ std::string redact_url(std::string_view url) {
     if (end == std::string_view::npos) end = url.size();
     std::size_t at = url.substr(start, end - start).rfind('@');
     std::string out(url);
-    if (at != std::string_view::npos) out = std::string(url.substr(0, start)) + std::string(url.substr(start + at + 1));
+    if (at != std::string_view::npos)
+        out = std::string(url.substr(0, start)) + std::string(url.substr(start + at + 1));
     return doc::printable(out, 512);
 }
 
@@ -280,8 +296,10 @@ struct HttpsClient::Impl {
     }
 
     void start(Transfer& t) {
-        if (!t.easy) t.easy = take_easy();
-        else curl_easy_reset(t.easy);
+        if (!t.easy)
+            t.easy = take_easy();
+        else
+            curl_easy_reset(t.easy);
         CURL* e = t.easy;
         configure(e);
         const HttpsRequest& r = *t.req;
@@ -341,7 +359,8 @@ struct HttpsClient::Impl {
                 std::string d = lower(detail);
                 if (d.find("expired") != std::string::npos)
                     hint = "the server's certificate has expired (or this host's clock is wrong)";
-                else if (d.find("subject name") != std::string::npos || d.find("does not match") != std::string::npos ||
+                else if (d.find("subject name") != std::string::npos ||
+                         d.find("does not match") != std::string::npos ||
                          d.find("alternative") != std::string::npos)
                     hint = "the server's certificate is not for " + host + " (check source.url)";
                 else if (d.find("not yet valid") != std::string::npos)
@@ -357,10 +376,13 @@ struct HttpsClient::Impl {
                 hint = "the server's public key does not match source.pinned_pubkey";
                 break;
             case CURLE_SSL_CERTPROBLEM:
-                hint = "the client certificate " + o.client_cert + " or its key cannot be used (check source.client_cert, source.client_key)";
+                hint = "the client certificate " + o.client_cert +
+                       " or its key cannot be used (check source.client_cert, source.client_key)";
                 break;
             case CURLE_SSL_CONNECT_ERROR:
-                hint = "TLS handshake with " + host + " failed (TLS 1.2 or later needed; if the server wants a client certificate, check source.client_cert)";
+                hint = "TLS handshake with " + host +
+                       " failed (TLS 1.2 or later needed; if the server wants a client certificate, check "
+                       "source.client_cert)";
                 break;
             case CURLE_UNSUPPORTED_PROTOCOL:
                 hint = "only https:// is allowed, also for redirects";
@@ -380,9 +402,9 @@ struct HttpsClient::Impl {
                        std::to_string(o.connect_timeout_ms / 1000) + " s, source.timeout " +
                        std::to_string(o.timeout_ms / 1000) + " s)";
                 break;
-            case CURLE_FILESIZE_EXCEEDED:
-            case CURLE_WRITE_ERROR:
-                hint = "the response is larger than " + std::to_string(o.max_body) + " bytes (source.max_response_size)";
+            case CURLE_FILESIZE_EXCEEDED:  // also our own cut of a body without Content-Length
+                hint = "the response is larger than " + std::to_string(o.max_body) +
+                       " bytes (source.max_response_size)";
                 break;
             case CURLE_TOO_MANY_REDIRECTS:
                 hint = "more than " + std::to_string(kMaxRedirects) + " redirects";
@@ -392,8 +414,10 @@ struct HttpsClient::Impl {
             case CURLE_SEND_ERROR:
             case CURLE_PARTIAL_FILE:
                 if (t.resp.headers.empty() && o.client_cert.empty())
-                    hint = "the connection was closed or reset before any answer (a server that requires a client "
-                           "certificate does this: check source.client_cert)";
+                    hint =
+                        "the connection was closed or reset before any answer (a network problem, a proxy, "
+                        "or a "
+                        "server that requires a client certificate)";
                 else if (t.resp.headers.empty())
                     hint = "the connection was closed or reset before any answer (is " + o.client_cert +
                            " signed by a CA the server trusts?)";
@@ -413,12 +437,18 @@ struct HttpsClient::Impl {
         std::string msg = where(t) + ": HTTP " + std::to_string(s);
         if (*reason_phrase(s)) msg += std::string(" ") + reason_phrase(s);
         std::string hint;
-        if (s == 401) hint = t.req->hint_401.empty() ? "the server refused our credentials" : t.req->hint_401;
-        else if (s == 403) hint = t.req->hint_403.empty() ? "the server forbids this request" : t.req->hint_403;
-        else if (s == 404) hint = "nothing at this URL (check source.url)";
-        else if (s >= 300 && s < 400) hint = "unexpected redirect";
-        else if (s == 429) hint = "the server is rate-limiting us; the next sync tries again";
-        else if (s >= 500) hint = "the server is failing; the last good cache stays in force and the next sync tries again";
+        if (s == 401)
+            hint = t.req->hint_401.empty() ? "the server refused our credentials" : t.req->hint_401;
+        else if (s == 403)
+            hint = t.req->hint_403.empty() ? "the server forbids this request" : t.req->hint_403;
+        else if (s == 404)
+            hint = "nothing at this URL (check source.url)";
+        else if (s >= 300 && s < 400)
+            hint = "unexpected redirect";
+        else if (s == 429)
+            hint = "the server is rate-limiting us; the next sync tries again";
+        else if (s >= 500)
+            hint = "the server is failing; the last good cache stays in force and the next sync tries again";
         if (!hint.empty()) msg += ": " + hint;
         // The server's own words help, but they are untrusted: escaped and cut short.
         std::string body = trim(t.resp.body);
@@ -442,8 +472,8 @@ struct HttpsClient::Impl {
         if (!o.verbose) return;
         curl_off_t us = 0;
         curl_easy_getinfo(t.easy, CURLINFO_TOTAL_TIME_T, &us);
-        log(LogLevel::info, where(t) + " -> " + outcome + ", " + std::to_string(t.resp.body.size()) + " bytes, " +
-                                std::to_string(us / 1000) + " ms" +
+        log(LogLevel::info, where(t) + " -> " + outcome + ", " + std::to_string(t.resp.body.size()) +
+                                " bytes, " + std::to_string(us / 1000) + " ms" +
                                 (t.attempt > 1 ? " (attempt " + std::to_string(t.attempt) + ")" : ""));
     }
 
@@ -467,7 +497,8 @@ struct HttpsClient::Impl {
             long long ra = retry_after(t.resp);
             if (ra > static_cast<long long>(o.max_retry_after_s))
                 throw Error(Err::source, failure + ": the server asks to retry after " + std::to_string(ra) +
-                                             " s, longer than dirbind waits (" + std::to_string(o.max_retry_after_s) +
+                                             " s, longer than dirbind waits (" +
+                                             std::to_string(o.max_retry_after_s) +
                                              " s); the next sync will try again");
             if (ra >= 0) wait_ms = ra * 1000;
         } else {
@@ -477,7 +508,9 @@ struct HttpsClient::Impl {
             if (!retryable_curl(rc)) throw Error(Err::source, failure);
         }
         if (t.attempt > o.retries)
-            throw Error(Err::source, failure + (t.attempt > 1 ? " (gave up after " + std::to_string(t.attempt) + " attempts)" : ""));
+            throw Error(Err::source, failure + (t.attempt > 1 ? " (gave up after " +
+                                                                    std::to_string(t.attempt) + " attempts)"
+                                                              : ""));
         if (wait_ms < 0) wait_ms = static_cast<long long>(backoff_ms(t.attempt));
         if (o.verbose) log(LogLevel::info, where(t) + ": retrying in " + std::to_string(wait_ms) + " ms");
         t.not_before = Clock::now() + std::chrono::milliseconds(wait_ms);
@@ -546,7 +579,8 @@ struct HttpsClient::Impl {
             while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
                 if (m->msg != CURLMSG_DONE) continue;
                 CURLcode rc = m->data.result;
-                auto it = std::find_if(active.begin(), active.end(), [&](auto& t) { return t->easy == m->easy_handle; });
+                auto it = std::find_if(active.begin(), active.end(),
+                                       [&](auto& t) { return t->easy == m->easy_handle; });
                 if (it == active.end()) continue;
                 std::unique_ptr<Transfer> t = std::move(*it);
                 active.erase(it);
@@ -569,7 +603,8 @@ struct HttpsClient::Impl {
             if (pending.empty() && active.empty() && waiting.empty()) break;
             int timeout_ms = 1000;
             for (auto& w : waiting) {
-                auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(w->not_before - Clock::now()).count();
+                auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(w->not_before - Clock::now())
+                              .count();
                 timeout_ms = static_cast<int>(std::clamp<long long>(ms, 0, timeout_ms));
             }
             // A free slot and work to put in it: start it now rather than wait for a socket.
@@ -606,8 +641,12 @@ void HttpsClient::get_all(const std::vector<HttpsRequest>& requests,
     impl_->run(requests.data(), requests.size(), done);
 }
 
-std::uint64_t HttpsClient::requests_made() const noexcept { return impl_->requests; }
+std::uint64_t HttpsClient::requests_made() const noexcept {
+    return impl_->requests;
+}
 
-const HttpsOptions& HttpsClient::options() const noexcept { return impl_->o; }
+const HttpsOptions& HttpsClient::options() const noexcept {
+    return impl_->o;
+}
 
 }  // namespace dirbind

@@ -28,14 +28,14 @@ struct HttpsOptions {
     std::string client_key;   // PEM private key: a secret file (root-only), read once by the client
     std::string proxy;        // "" = the environment (https_proxy/HTTPS_PROXY, no_proxy/NO_PROXY)
     std::uint32_t connect_timeout_ms = 2000;
-    std::uint32_t timeout_ms = 10000;             // one attempt, connect to last byte
-    std::uint64_t max_body = 256ull << 20;        // bytes of one response body, after decoding
-    std::uint32_t retries = 3;                    // attempts after the first, for retryable failures
-    std::uint32_t backoff_ms = 250;               // first retry delay; doubles per retry, with jitter
+    std::uint32_t timeout_ms = 10000;       // one attempt, connect to last byte
+    std::uint64_t max_body = 256ull << 20;  // bytes of one response body, after decoding
+    std::uint32_t retries = 3;              // attempts after the first, for retryable failures
+    std::uint32_t backoff_ms = 250;         // first retry delay; doubles per retry, with jitter
     std::uint32_t max_backoff_ms = 8000;
-    std::uint32_t max_retry_after_s = 30;         // a longer Retry-After fails the request instead
-    std::uint32_t parallel = 8;                   // transfers in flight in get_all()
-    bool verbose = false;                         // log each attempt (method, URL, status, size, time)
+    std::uint32_t max_retry_after_s = 30;  // a longer Retry-After fails the request instead
+    std::uint32_t parallel = 8;            // transfers in flight in get_all()
+    bool verbose = false;                  // log each attempt (method, URL, status, size, time)
 };
 
 struct HttpsRequest {

@@ -15,8 +15,8 @@ constexpr std::size_t kMaxToken = 16 * 1024;
 // Media types a snapshot may be served as. text/html in particular is refused: that is a login
 // page or an error page from something in the way, never a directory.
 bool snapshot_media_type(const std::string& t) {
-    return t == "application/json" || t == "application/yaml" || t == "application/x-yaml" || t == "text/yaml" ||
-           t == "text/x-yaml" || t == "text/plain";
+    return t == "application/json" || t == "application/yaml" || t == "application/x-yaml" ||
+           t == "text/yaml" || t == "text/x-yaml" || t == "text/plain";
 }
 
 // The token from its file: surrounding white space trimmed, and nothing inside that could end
@@ -30,8 +30,9 @@ std::string read_token(const std::string& path) {
     for (unsigned char c : token)
         if (c <= 0x20 || c >= 0x7f) {
             secure_clear(token);
-            throw Error(Err::config, "bearer token file " + path +
-                                         " holds a character a token cannot have (one line of printable ASCII expected)");
+            throw Error(Err::config,
+                        "bearer token file " + path +
+                            " holds a character a token cannot have (one line of printable ASCII expected)");
         }
     return token;
 }
@@ -84,7 +85,8 @@ FetchResult fetch_https_snapshot(const Config& cfg, const FetchState* since, con
     if (hooks.progress) hooks.progress({"snapshot", 1, 1, out.requests});
     if (resp.status == 304) {
         if (!since || since->empty())
-            throw Error(Err::source, "GET " + shown + ": HTTP 304 Not Modified to a request that was not conditional");
+            throw Error(Err::source,
+                        "GET " + shown + ": HTTP 304 Not Modified to a request that was not conditional");
         out.not_modified = true;
         out.state = *since;
         // A server may send a fresh validator along with 304; keep it if it is usable.
@@ -92,24 +94,30 @@ FetchResult fetch_https_snapshot(const Config& cfg, const FetchState* since, con
         return out;
     }
     if (resp.status != 200)
-        throw Error(Err::source, "GET " + shown + ": HTTP " + std::to_string(resp.status) + " where 200 was expected");
+        throw Error(Err::source,
+                    "GET " + shown + ": HTTP " + std::to_string(resp.status) + " where 200 was expected");
     std::string ctype = resp.header("content-type");
     std::string mt = media_type(ctype);
     if (ctype.empty())
-        throw Error(Err::source, "GET " + shown + ": the response has no Content-Type (expected application/json or application/yaml)");
+        throw Error(Err::source,
+                    "GET " + shown +
+                        ": the response has no Content-Type (expected application/json or application/yaml)");
     if (!snapshot_media_type(mt))
-        throw Error(Err::source, "GET " + shown + ": the response is " + mt +
-                                     ", not a directory document (expected application/json or application/yaml; "
-                                     "is something in the way, such as a login page or a proxy?)");
+        throw Error(Err::source,
+                    "GET " + shown + ": the response is " + mt +
+                        ", not a directory document (expected application/json or application/yaml; "
+                        "is something in the way, such as a login page or a proxy?)");
     if (resp.body.find_first_not_of(" \t\r\n") == std::string::npos)
         throw Error(Err::source, "GET " + shown + ": the response body is empty");
     std::size_t bad = 0;
     if (!valid_utf8(resp.body, &bad))
-        throw Error(Err::source, "GET " + shown + ": the response is not valid UTF-8 (byte " + std::to_string(bad) + ")");
+        throw Error(Err::source,
+                    "GET " + shown + ": the response is not valid UTF-8 (byte " + std::to_string(bad) + ")");
     if (mt == "application/json") {
         std::size_t first = resp.body.find_first_not_of(" \t\r\n");
         // Skip a UTF-8 byte-order mark, which parse_directory accepts too.
-        if (resp.body.compare(first, 3, "\xef\xbb\xbf") == 0) first = resp.body.find_first_not_of(" \t\r\n", first + 3);
+        if (resp.body.compare(first, 3, "\xef\xbb\xbf") == 0)
+            first = resp.body.find_first_not_of(" \t\r\n", first + 3);
         if (first == std::string::npos || resp.body[first] != '{')
             throw Error(Err::source, "GET " + shown + ": the response says JSON but is not a JSON object");
     }

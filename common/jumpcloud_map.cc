@@ -96,13 +96,15 @@ std::optional<BoundUser> parse_bound_user(const json& e, std::string* why) {
     if (!e.is_object()) return *why = "not a JSON object", std::nullopt;
     BoundUser b;
     if (!get_string(e, "id", &b.id, why)) return std::nullopt;
-    if (!valid_jumpcloud_id(b.id)) return *why = "id '" + doc::printable(b.id) + "' is not 24 hex digits", std::nullopt;
+    if (!valid_jumpcloud_id(b.id))
+        return *why = "id '" + doc::printable(b.id) + "' is not 24 hex digits", std::nullopt;
     auto ca = e.find("compiledAttributes");
     if (ca == e.end() || ca->is_null()) return b;
     if (!ca->is_object()) return *why = "compiledAttributes: not an object", std::nullopt;
     if (auto sudo = ca->find("sudo"); sudo != ca->end() && !sudo->is_null()) {
         if (!sudo->is_object()) return *why = "compiledAttributes.sudo: not an object", std::nullopt;
-        if (!get_bool(*sudo, "enabled", &b.sudo, why) || !get_bool(*sudo, "withoutPassword", &b.sudo_nopasswd, why))
+        if (!get_bool(*sudo, "enabled", &b.sudo, why) ||
+            !get_bool(*sudo, "withoutPassword", &b.sudo_nopasswd, why))
             return *why = "compiledAttributes.sudo." + *why, std::nullopt;
     }
     if (auto pg = ca->find("posixGroups"); pg != ca->end() && !pg->is_null()) {
@@ -111,9 +113,10 @@ std::optional<BoundUser> parse_bound_user(const json& e, std::string* why) {
             Group grp;
             bool have_id = false;
             std::string gwhy;
-            if (!g.is_object() || !get_string(g, "name", &grp.name, &gwhy) || !get_u32(g, "id", &grp.gid, &have_id, &gwhy) ||
-                grp.name.empty() || !have_id)
-                return *why = "compiledAttributes.posixGroups: each entry needs a name and a numeric id", std::nullopt;
+            if (!g.is_object() || !get_string(g, "name", &grp.name, &gwhy) ||
+                !get_u32(g, "id", &grp.gid, &have_id, &gwhy) || grp.name.empty() || !have_id)
+                return *why = "compiledAttributes.posixGroups: each entry needs a name and a numeric id",
+                       std::nullopt;
             grp.where = "jumpcloud binding of user " + b.id;
             b.posix_groups.push_back(std::move(grp));
         }
@@ -136,8 +139,10 @@ std::optional<JumpCloudUser> map_user(const json& d, const BoundUser& b, std::st
         !get_bool(d, "activated", &activated, why) || !get_bool(d, "suspended", &suspended, why) ||
         !get_bool(d, "account_locked", &locked, why) || !get_bool(d, "password_expired", &expired, why) ||
         !get_bool(d, "enable_managed_uid", &managed, why) || !get_bool(d, "sudo", &sudo, why) ||
-        !get_bool(d, "passwordless_sudo", &nopasswd, why) || !get_bool(d, "allow_public_key", &allow_keys, why) ||
-        !get_u32(d, "unix_uid", &u.uid, &have_uid, why) || !get_u32(d, "unix_guid", &out.managed_gid, &have_gid, why))
+        !get_bool(d, "passwordless_sudo", &nopasswd, why) ||
+        !get_bool(d, "allow_public_key", &allow_keys, why) ||
+        !get_u32(d, "unix_uid", &u.uid, &have_uid, why) ||
+        !get_u32(d, "unix_guid", &out.managed_gid, &have_gid, why))
         return std::nullopt;
     if (!id.empty() && id != b.id)
         return *why = "the details are for user '" + doc::printable(id) + "', not " + b.id, std::nullopt;
@@ -145,11 +150,16 @@ std::optional<JumpCloudUser> map_user(const json& d, const BoundUser& b, std::st
     if (u.name.empty()) return *why = "no username", std::nullopt;
 
     // Only ACTIVATED is active; an unknown state is not (fail closed).
-    if (suspended || state == "SUSPENDED") u.state = UserState::suspended;
-    else if (locked) u.state = UserState::locked;
-    else if (state == "STAGED" || !activated || (!state.empty() && state != "ACTIVATED")) u.state = UserState::staged;
-    else if (expired) u.state = UserState::expired;
-    else u.state = UserState::active;
+    if (suspended || state == "SUSPENDED")
+        u.state = UserState::suspended;
+    else if (locked)
+        u.state = UserState::locked;
+    else if (state == "STAGED" || !activated || (!state.empty() && state != "ACTIVATED"))
+        u.state = UserState::staged;
+    else if (expired)
+        u.state = UserState::expired;
+    else
+        u.state = UserState::active;
 
     if (managed) {
         if (!have_uid) return *why = "enable_managed_uid is set but unix_uid is missing", std::nullopt;
@@ -166,7 +176,8 @@ std::optional<JumpCloudUser> map_user(const json& d, const BoundUser& b, std::st
         for (const json& k : *keys) {
             std::string kwhy;
             SshKey key;
-            if (!k.is_object() || !get_string(k, "name", &key.name, &kwhy) || !get_string(k, "public_key", &key.line, &kwhy)) {
+            if (!k.is_object() || !get_string(k, "name", &key.name, &kwhy) ||
+                !get_string(k, "public_key", &key.line, &kwhy)) {
                 log(LogLevel::warning, u.where + ": an ssh_keys entry is malformed; that key is left out");
                 continue;
             }
@@ -183,7 +194,8 @@ std::optional<JumpCloudUser> map_user(const json& d, const BoundUser& b, std::st
     nopasswd = nopasswd || b.sudo_nopasswd;
     u.sudo = !sudo ? Sudo::none : nopasswd ? Sudo::nopasswd : Sudo::password;
 
-    std::string gecos = !display.empty() ? display : first + (first.empty() || last.empty() ? "" : " ") + last;
+    std::string gecos =
+        !display.empty() ? display : first + (first.empty() || last.empty() ? "" : " ") + last;
     u.gecos = clean_gecos(std::move(gecos));
     for (const Group& g : b.posix_groups) u.groups.push_back(g.name);
     return out;
@@ -194,7 +206,9 @@ UidAllocator::UidAllocator(IdRange range, std::map<std::string, std::uint32_t> t
     for (const auto& [user, id] : table_) owner_.emplace(id, user);
 }
 
-void UidAllocator::reserve(std::uint32_t id) { reserved_.insert(id); }
+void UidAllocator::reserve(std::uint32_t id) {
+    reserved_.insert(id);
+}
 
 bool UidAllocator::taken(std::uint32_t id, const std::string& by) const {
     if (reserved_id(id) || reserved_.count(id)) return true;
@@ -209,9 +223,10 @@ std::optional<std::uint32_t> UidAllocator::assign(const std::string& user_id) {
         // Out of the configured range now, or a local account or managed user took it: this user
         // gets a new id (and a log line: their files keep the old owner). The old id stays
         // owned in owner_ only while someone else holds it, so nothing is shared.
-        log(LogLevel::warning, "jumpcloud user " + user_id + ": uid " + std::to_string(id) +
-                                   (range_.contains(id) ? " is now used by another account" : " is outside uid_range") +
-                                   "; allocating a new uid");
+        log(LogLevel::warning,
+            "jumpcloud user " + user_id + ": uid " + std::to_string(id) +
+                (range_.contains(id) ? " is now used by another account" : " is outside uid_range") +
+                "; allocating a new uid");
         if (owner_.count(id) && owner_[id] == user_id) owner_.erase(id);
         table_.erase(it);
         changed_ = true;
@@ -235,9 +250,10 @@ std::map<std::string, std::uint32_t> load_uid_table(const std::string& cache_dir
     if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) return {};
     std::string text = read_secret_file(path, "uid allocation table", 64u << 20);
     auto corrupt = [&](const std::string& why) {
-        return Error(Err::source, path + " is corrupt (" + why +
-                                      "); restore it or remove it (users without JumpCloud-managed uids would then "
-                                      "get new uids)");
+        return Error(Err::source,
+                     path + " is corrupt (" + why +
+                         "); restore it or remove it (users without JumpCloud-managed uids would then "
+                         "get new uids)");
     };
     json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) throw corrupt("not a JSON object");
@@ -247,7 +263,8 @@ std::map<std::string, std::uint32_t> load_uid_table(const std::string& cache_dir
     std::set<std::uint32_t> seen;
     for (const auto& [k, v] : j["ids"].items()) {
         if (!valid_jumpcloud_id(k)) throw corrupt("bad user id '" + doc::printable(k) + "'");
-        if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 0xffffffffull) throw corrupt("bad uid for " + k);
+        if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 0xffffffffull)
+            throw corrupt("bad uid for " + k);
         auto id = static_cast<std::uint32_t>(v.get<std::uint64_t>());
         if (!seen.insert(id).second) throw corrupt("uid " + std::to_string(id) + " given twice");
         table.emplace(k, id);

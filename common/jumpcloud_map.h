@@ -27,8 +27,8 @@ SystemPolicy map_system(const nlohmann::json& system);
 // One element of /v2/systems/{id}/users: the user id and what the binding grants.
 struct BoundUser {
     std::string id;
-    bool sudo = false;              // compiledAttributes.sudo.enabled
-    bool sudo_nopasswd = false;     // compiledAttributes.sudo.withoutPassword
+    bool sudo = false;                // compiledAttributes.sudo.enabled
+    bool sudo_nopasswd = false;       // compiledAttributes.sudo.withoutPassword
     std::vector<Group> posix_groups;  // compiledAttributes.posixGroups [{id, name}] (unverified key)
 };
 
@@ -38,8 +38,8 @@ std::optional<BoundUser> parse_bound_user(const nlohmann::json& element, std::st
 
 // A user's details reduced to what dirbind keeps, before a uid is chosen.
 struct JumpCloudUser {
-    User user;                   // uid/gid 0 until assigned
-    bool managed_uid = false;    // enable_managed_uid with unix_uid/unix_guid
+    User user;                 // uid/gid 0 until assigned
+    bool managed_uid = false;  // enable_managed_uid with unix_uid/unix_guid
     std::uint32_t managed_gid = 0;
 };
 
@@ -50,7 +50,8 @@ struct JumpCloudUser {
 // binding or the user's sudo/passwordless_sudo. Groups: the binding's POSIX group names. Gecos:
 // displayname, else "firstname lastname", with ':' and control characters replaced by ' '.
 // Returns nullopt and sets *why when a field has the wrong type or the name is missing.
-std::optional<JumpCloudUser> map_user(const nlohmann::json& details, const BoundUser& bound, std::string* why);
+std::optional<JumpCloudUser> map_user(const nlohmann::json& details, const BoundUser& bound,
+                                      std::string* why);
 
 // Chooses uids (and private-group gids, equal to the uid) for users whose uid JumpCloud does not
 // manage: deterministic, inside `range`, never an id in use (local accounts, managed users, the

@@ -14,9 +14,13 @@ namespace dirbind {
 namespace {
 
 // A passphrase callback that refuses: an encrypted key must fail, not prompt on a terminal.
-int no_passphrase(char*, int, int, void*) { return -1; }
+int no_passphrase(char*, int, int, void*) {
+    return -1;
+}
 
-EVP_PKEY* pkey(void* p) { return static_cast<EVP_PKEY*>(p); }
+EVP_PKEY* pkey(void* p) {
+    return static_cast<EVP_PKEY*>(p);
+}
 
 }  // namespace
 
@@ -50,13 +54,15 @@ bool valid_jumpcloud_id(std::string_view id) noexcept {
 SystemSigner::SystemSigner(std::string_view pem, std::string system_id, const std::string& where)
     : id_(std::move(system_id)) {
     if (!valid_jumpcloud_id(id_))
-        throw Error(Err::config, "the system id is not 24 lower-case hex digits (check the agent config's systemKey)");
+        throw Error(Err::config,
+                    "the system id is not 24 lower-case hex digits (check the agent config's systemKey)");
     BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
     if (!bio) throw Error(Err::config, "out of memory reading " + where);
     EVP_PKEY* k = PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, nullptr);
     BIO_free(bio);
     if (!k)
-        throw Error(Err::config, where + " holds no readable private key (PEM, PKCS#1 or PKCS#8, not encrypted expected)");
+        throw Error(Err::config,
+                    where + " holds no readable private key (PEM, PKCS#1 or PKCS#8, not encrypted expected)");
     if (EVP_PKEY_base_id(k) != EVP_PKEY_RSA) {
         EVP_PKEY_free(k);
         throw Error(Err::config, where + " is not an RSA private key (JumpCloud signs with rsa-sha256)");
@@ -64,9 +70,13 @@ SystemSigner::SystemSigner(std::string_view pem, std::string system_id, const st
     key_ = k;
 }
 
-SystemSigner::~SystemSigner() { EVP_PKEY_free(pkey(key_)); }
+SystemSigner::~SystemSigner() {
+    EVP_PKEY_free(pkey(key_));
+}
 
-SystemSigner::SystemSigner(SystemSigner&& o) noexcept : key_(o.key_), id_(std::move(o.id_)) { o.key_ = nullptr; }
+SystemSigner::SystemSigner(SystemSigner&& o) noexcept : key_(o.key_), id_(std::move(o.id_)) {
+    o.key_ = nullptr;
+}
 
 std::string SystemSigner::signature(std::string_view method, std::string_view path_with_query,
                                     std::string_view date) const {
@@ -76,7 +86,8 @@ std::string SystemSigner::signature(std::string_view method, std::string_view pa
     std::size_t len = 0;
     std::string sig;
     bool ok = EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, pkey(key_)) == 1 &&
-              EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(text.data()), text.size()) == 1;
+              EVP_DigestSign(ctx, nullptr, &len, reinterpret_cast<const unsigned char*>(text.data()),
+                             text.size()) == 1;
     if (ok) {
         sig.resize(len);
         ok = EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,

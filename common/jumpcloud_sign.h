@@ -37,11 +37,13 @@ public:
 
     // base64 (no newlines) of the RSA-PKCS1v15-SHA256 signature of signing_string(...).
     // Throws Error(Err::source) if OpenSSL fails.
-    std::string signature(std::string_view method, std::string_view path_with_query, std::string_view date) const;
+    std::string signature(std::string_view method, std::string_view path_with_query,
+                          std::string_view date) const;
 
     // The headers of one signed request made at `now`: Date, Authorization (keyId
     // "system/<id>", headers "request-line date", algorithm "rsa-sha256") and Accept.
-    std::vector<std::string> headers(std::string_view method, std::string_view path_with_query, std::time_t now) const;
+    std::vector<std::string> headers(std::string_view method, std::string_view path_with_query,
+                                     std::time_t now) const;
 
     const std::string& system_id() const noexcept { return id_; }
 

@@ -22,7 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kPageSize = 100;         // the v2 API's maximum `limit`
+constexpr std::size_t kPageSize = 100;  // the v2 API's maximum `limit`
 constexpr std::uint64_t kMaxBoundUsers = 1000000;
 
 // The path part of the base URL ("https://console.jumpcloud.com/api" → "/api"): signed request
@@ -57,7 +57,8 @@ std::string read_api_key(const std::string& path) {
     for (unsigned char c : key)
         if (c <= 0x20 || c >= 0x7f) {
             secure_clear(key);
-            throw Error(Err::config, "JumpCloud API key file " + path + " must hold the key alone on one line");
+            throw Error(Err::config,
+                        "JumpCloud API key file " + path + " must hold the key alone on one line");
         }
     return key;
 }
@@ -66,11 +67,13 @@ std::string read_api_key(const std::string& path) {
 json parse_body(const HttpsResponse& r, const std::string& shown) {
     std::string mt = media_type(r.header("content-type"));
     if (mt != "application/json")
-        throw Error(Err::source, "GET " + shown + ": the response is " + (mt.empty() ? "untyped" : mt) +
-                                     ", not application/json (is something in the way, such as a proxy's login page?)");
+        throw Error(Err::source,
+                    "GET " + shown + ": the response is " + (mt.empty() ? "untyped" : mt) +
+                        ", not application/json (is something in the way, such as a proxy's login page?)");
     std::size_t bad = 0;
     if (!valid_utf8(r.body, &bad))
-        throw Error(Err::source, "GET " + shown + ": the response is not valid UTF-8 (byte " + std::to_string(bad) + ")");
+        throw Error(Err::source,
+                    "GET " + shown + ": the response is not valid UTF-8 (byte " + std::to_string(bad) + ")");
     json j = json::parse(r.body, nullptr, false);
     if (j.is_discarded()) throw Error(Err::source, "GET " + shown + ": the response is not valid JSON");
     return j;
@@ -86,8 +89,13 @@ struct Fetcher {
     std::string api_key;
 
     Fetcher(const Config& c, const FetchHooks& h, std::vector<Skipped>* s, SystemSigner sg)
-        : cfg(c), hooks(h), skipped(s), client(https_options(c.source, h.verbose)), base(c.source.url),
-          prefix(base_path(c.source.url)), signer(std::move(sg)) {}
+        : cfg(c),
+          hooks(h),
+          skipped(s),
+          client(https_options(c.source, h.verbose)),
+          base(c.source.url),
+          prefix(base_path(c.source.url)),
+          signer(std::move(sg)) {}
     ~Fetcher() { secure_clear(api_key); }
 
     std::string id() const { return signer.system_id(); }
@@ -99,9 +107,10 @@ struct Fetcher {
         std::string line_path = prefix + path_and_query;
         const SystemSigner* s = &signer;
         r.headers = [s, line_path] { return s->headers("GET", line_path, std::time(nullptr)); };
-        r.hint_401 = "system key rejected (401): check that " + cfg.source.system_key_file + " is the key of system " +
-                     signer.system_id() + " (systemKey in " + cfg.source.agent_config +
-                     "), that the system still exists in JumpCloud, and this host's clock (the Date is signed)";
+        r.hint_401 =
+            "system key rejected (401): check that " + cfg.source.system_key_file + " is the key of system " +
+            signer.system_id() + " (systemKey in " + cfg.source.agent_config +
+            "), that the system still exists in JumpCloud, and this host's clock (the Date is signed)";
         r.hint_403 = "the system may not read this (403): check the system's registration in JumpCloud";
         return r;
     }
@@ -121,7 +130,8 @@ struct Fetcher {
         r.hint_401 = "API key rejected (401): check " + cfg.source.api_key_file +
                      " (a read-only JumpCloud administrator API key" +
                      (cfg.source.org_id.empty() ? "; multi-tenant keys also need source.org_id" : "") + ")";
-        r.hint_403 = "the API key may not read users (403): check the key's role in " + cfg.source.api_key_file;
+        r.hint_403 =
+            "the API key may not read users (403): check the key's role in " + cfg.source.api_key_file;
         return r;
     }
 
@@ -146,15 +156,16 @@ struct Fetcher {
         unsigned n = 0;
         if (v.empty()) return kMaxBoundUsers + 1;  // unknown: page until a short page
         if (!parse_u32(v.data(), v.size(), &n) || n > kMaxBoundUsers)
-            throw Error(Err::source, "GET " + shown + ": x-total-count '" + doc::printable(v) + "' is not a count up to " +
-                                         std::to_string(kMaxBoundUsers));
+            throw Error(Err::source, "GET " + shown + ": x-total-count '" + doc::printable(v) +
+                                         "' is not a count up to " + std::to_string(kMaxBoundUsers));
         return n;
     }
 
     // Every bound user, in page order, without duplicates.
     std::vector<BoundUser> bound_users() {
         auto page_path = [&](std::size_t skip) {
-            return "/v2/systems/" + id() + "/users?limit=" + std::to_string(kPageSize) + "&skip=" + std::to_string(skip);
+            return "/v2/systems/" + id() + "/users?limit=" + std::to_string(kPageSize) +
+                   "&skip=" + std::to_string(skip);
         };
         std::vector<json> pages;
         HttpsRequest first = system_request(page_path(0));
@@ -183,9 +194,11 @@ struct Fetcher {
                 pages[i + 1] = parse_body(r, shown);
                 page_size(pages[i + 1], shown);
                 if (total_count(r, shown) != total)
-                    throw Error(Err::source, "the list of bound users changed while it was read (x-total-count went from " +
-                                                 std::to_string(total) + " to " + r.header("x-total-count") +
-                                                 "); the next sync will read it again");
+                    throw Error(
+                        Err::source,
+                        "the list of bound users changed while it was read (x-total-count went from " +
+                            std::to_string(total) + " to " + r.header("x-total-count") +
+                            "); the next sync will read it again");
                 progress("users", ++done, npages);
             });
         } else {
@@ -206,16 +219,17 @@ struct Fetcher {
                 std::string why;
                 std::optional<BoundUser> b = parse_bound_user(e, &why);
                 if (!b) {
-                    skipped->push_back({"user", "bound user #" + std::to_string(elements), "jumpcloud: " + why});
+                    skipped->push_back(
+                        {"user", "bound user #" + std::to_string(elements), "jumpcloud: " + why});
                     continue;
                 }
                 if (!seen.insert(b->id).second) continue;
                 out.push_back(std::move(*b));
             }
         if (counted && elements != total)
-            throw Error(Err::source, "the list of bound users changed while it was read (" + std::to_string(elements) +
-                                         " read, x-total-count " + std::to_string(total) +
-                                         "); the next sync will read it again");
+            throw Error(Err::source, "the list of bound users changed while it was read (" +
+                                         std::to_string(elements) + " read, x-total-count " +
+                                         std::to_string(total) + "); the next sync will read it again");
         return out;
     }
 };
@@ -274,7 +288,8 @@ FetchResult fetch_jumpcloud(const Config& cfg, const FetchHooks& hooks, std::vec
             if (!fresh && it->second.gid != g.gid) conflicting.insert(g.name);
         }
     for (const std::string& name : conflicting) {
-        skipped->push_back({"group", name, "jumpcloud: the posix group has two different gids in the bindings"});
+        skipped->push_back(
+            {"group", name, "jumpcloud: the posix group has two different gids in the bindings"});
         groups.erase(name);
     }
 
@@ -291,7 +306,8 @@ FetchResult fetch_jumpcloud(const Config& cfg, const FetchHooks& hooks, std::vec
     for (std::size_t i = 0; i < users.size(); ++i)
         if (users[i] && !users[i]->managed_uid) order.push_back(i);
     // A fixed order (by JumpCloud id) makes the allocation independent of arrival order.
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return bound[a].id < bound[b].id; });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return bound[a].id < bound[b].id; });
     for (std::size_t i : order) {
         std::optional<std::uint32_t> id = alloc.assign(bound[i].id);
         if (!id) {

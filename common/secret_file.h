@@ -21,7 +21,8 @@ std::string read_secret_file(const std::string& path, const std::string& what, s
 
 // Reads a non-secret file that decides who this host is (e.g. jcagent.conf): the same checks,
 // except that group/other may read it; it must not be writable by group or others.
-std::string read_trusted_file(const std::string& path, const std::string& what, std::size_t cap = 1024 * 1024);
+std::string read_trusted_file(const std::string& path, const std::string& what,
+                              std::size_t cap = 1024 * 1024);
 
 // Overwrites `s` with zeros in a way the compiler cannot drop, then empties it.
 void secure_clear(std::string& s) noexcept;

@@ -13,9 +13,9 @@ namespace dirbind {
 
 // How far a network fetch has come, for `dirbind sync` on a terminal.
 struct FetchProgress {
-    const char* phase = "";        // "system", "users", "details", "snapshot"
+    const char* phase = "";           // "system", "users", "details", "snapshot"
     std::size_t done = 0, total = 0;  // items of this phase (pages, users); total 0 = unknown
-    std::uint64_t requests = 0;    // HTTP requests so far, retries included
+    std::uint64_t requests = 0;       // HTTP requests so far, retries included
 };
 
 // What the caller of a fetch wants besides the data.
@@ -38,7 +38,7 @@ struct FetchState {
 struct FetchResult {
     bool not_modified = false;  // the source answered "unchanged since `since`": `dir` is empty
     RawDirectory dir;
-    FetchState state;           // validators of what was fetched (or of `since`, when unchanged)
+    FetchState state;            // validators of what was fetched (or of `since`, when unchanged)
     std::uint64_t requests = 0;  // HTTP requests made, retries included
 };
 

@@ -87,7 +87,7 @@ SyncReport finish_unchanged(const Config& cfg, std::chrono::steady_clock::time_p
     status.last_error.clear();
     status.duration_ms = report.duration_ms;
     status.requests = report.requests;
-    write_sync_status(cfg.cache_dir, status);
+    write_sync_status(cfg.cache_dir, status, false);
     return report;
 }
 

@@ -48,7 +48,7 @@ SyncStatus read_sync_status(const std::string& cache_dir) {
     return s;
 }
 
-void write_sync_status(const std::string& cache_dir, const SyncStatus& s) {
+void write_sync_status(const std::string& cache_dir, const SyncStatus& s, bool durable) {
     nlohmann::json j = {{"last_attempt", s.last_attempt}, {"last_success", s.last_success},
                         {"last_error", s.last_error},     {"source", s.source},
                         {"users", s.users},               {"groups", s.groups},
@@ -58,6 +58,7 @@ void write_sync_status(const std::string& cache_dir, const SyncStatus& s) {
                         {"requests", s.requests},         {"not_modified", s.not_modified}};
     AtomicWriteOptions o;
     o.mode = 0644;
+    o.sync = durable;
     write_file_atomic(cache_dir + "/status.json", j.dump(2) + "\n", o);
 }
 

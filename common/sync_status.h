@@ -38,7 +38,9 @@ bool can_sync_conditionally(const Config& cfg, const SyncStatus& s, const std::s
 // Reads status.json from `cache_dir`; a missing or unreadable file gives a default status.
 SyncStatus read_sync_status(const std::string& cache_dir);
 
-// Replaces status.json in `cache_dir` atomically (mode 0644). Throws Error(Err::io).
-void write_sync_status(const std::string& cache_dir, const SyncStatus& s);
+// Replaces status.json in `cache_dir` atomically (mode 0644). With `durable` false the file
+// and directory are not fsync'ed (a 304 sync: losing that status on a power cut only costs the
+// next sync a full fetch). Throws Error(Err::io).
+void write_sync_status(const std::string& cache_dir, const SyncStatus& s, bool durable = true);
 
 }  // namespace dirbind

@@ -8,6 +8,9 @@ command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
 python3 -c 'import cryptography' 2>/dev/null || skip "python3-cryptography missing"
 command -v openssl >/dev/null || skip "openssl missing"
 
+# json_get FILE KEY: a top-level value of a JSON file (python3: jq is not a build dependency).
+json_get() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+
 stop_double() { [ -n "$DOUBLE_PID" ] && kill "$DOUBLE_PID" 2>/dev/null; wait "$DOUBLE_PID" 2>/dev/null; DOUBLE_PID=; }
 trap 'stop_double; rm -rf "$T"' EXIT
 
@@ -21,7 +24,7 @@ start_double() {
     [ -s "$D/ports.json" ] || { echo "FAIL: the double did not start"; cat "$D/out.log"; exit 1; }
     local n
     for n in good expired otherhost wrongca mtls plain proxy; do
-        eval "PORT_$n=$(jq -r ".$n" "$D/ports.json")"
+        eval "PORT_$n=$(json_get "$D/ports.json" "$n")"
     done
 }
 

@@ -38,8 +38,10 @@ refused() {
 
 # ---- server certificates ---------------------------------------------------------------------
 config "$PORT_wrongca"
+clear_requests
 refused "certificate from another CA" "certificate not trusted by $D/ca.pem (check source.ca_file)"
-check "untrusted certificate is not retried" 0 "$(requests_seen "wrongca /snapshot")"
+check "untrusted certificate is not retried (one connection)" 1 "$(requests_seen "wrongca - connection")"
+check "untrusted certificate: no request was sent" 0 "$(requests_seen "wrongca /snapshot")"
 config "$PORT_expired"
 refused "expired certificate" "the server's certificate has expired"
 config "$PORT_otherhost"
@@ -71,7 +73,7 @@ save_cache "$T/cache"
 
 # ---- mTLS -------------------------------------------------------------------------------------
 config "$PORT_mtls"
-refused "mTLS server, no client certificate" "check source.client_cert"
+refused "mTLS server, no client certificate" "a server that requires a client certificate"
 config "$PORT_mtls" "  client_cert: $D/rogue-client.pem
   client_key: $D/rogue-client.key"
 refused "mTLS server, certificate from another CA" "is $D/rogue-client.pem signed by a CA the server trusts?"

@@ -47,7 +47,8 @@ void expect_error(const std::function<void()>& f, Err code, const std::string& n
 }
 
 void test_redact_url(void**) {
-    assert_string_equal(dirbind::redact_url("https://user:pw@host:443/a?b=c").c_str(), "https://host:443/a?b=c");
+    assert_string_equal(dirbind::redact_url("https://user:pw@host:443/a?b=c").c_str(),
+                        "https://host:443/a?b=c");
     assert_string_equal(dirbind::redact_url("https://host/p@th").c_str(), "https://host/p@th");
     assert_string_equal(dirbind::redact_url("https://a@b@host/").c_str(), "https://host/");
     assert_string_equal(dirbind::redact_url("https://host/x\ny").c_str(), "https://host/x\\x0ay");
@@ -101,7 +102,8 @@ void test_secret_files(void**) {
     assert_string_equal(dirbind::read_secret_file(p, "API key file").c_str(), "s3cret\n");
     std::string link = dir / "link";
     assert_int_equal(symlink(p.c_str(), link.c_str()), 0);
-    expect_error([&] { dirbind::read_secret_file(link, "API key file"); }, Err::permission, "it is a symbolic link");
+    expect_error([&] { dirbind::read_secret_file(link, "API key file"); }, Err::permission,
+                 "it is a symbolic link");
     expect_error([&] { dirbind::read_secret_file(dir / "missing", "API key file"); }, Err::config,
                  "cannot read API key file " + (dir / "missing") + ": No such file or directory");
     expect_error([&] { dirbind::read_secret_file(dir.path(), "API key file"); }, Err::permission,
@@ -111,18 +113,21 @@ void test_secret_files(void**) {
     expect_error([&] { dirbind::read_secret_file(empty, "token file"); }, Err::config, "is empty");
     std::string big = dir / "big";
     write(big, std::string(5000, 'x'), 0600);
-    expect_error([&] { dirbind::read_secret_file(big, "token file", 4096); }, Err::config, "larger than 4096 bytes");
+    expect_error([&] { dirbind::read_secret_file(big, "token file", 4096); }, Err::config,
+                 "larger than 4096 bytes");
     // Trusted (not secret) files may be read by others but not written by them.
     std::string conf = dir / "jcagent.conf";
     write(conf, "{}", 0644);
     assert_string_equal(dirbind::read_trusted_file(conf, "agent config").c_str(), "{}");
     chmod(conf.c_str(), 0664);
-    expect_error([&] { dirbind::read_trusted_file(conf, "agent config"); }, Err::permission, "writable by group or others");
+    expect_error([&] { dirbind::read_trusted_file(conf, "agent config"); }, Err::permission,
+                 "writable by group or others");
     if (geteuid() == 0) {
         // Owned by someone else: refused even with a tight mode.
         chmod(p.c_str(), 0600);
         assert_int_equal(chown(p.c_str(), 12345, 12345), 0);
-        expect_error([&] { dirbind::read_secret_file(p, "API key file"); }, Err::permission, "owned by uid 12345, not root");
+        expect_error([&] { dirbind::read_secret_file(p, "API key file"); }, Err::permission,
+                     "owned by uid 12345, not root");
     }
 }
 
@@ -138,18 +143,23 @@ std::string config_error(const std::string& yaml) {
 void test_config_keys(void**) {
     static const char* const cases[][2] = {
         {"source: {type: https, url: https://dir.example/snapshot.json}", "OK"},
-        {"source: {type: https}", "dirbind.yaml:1: source: type https needs 'url' (the snapshot's https:// address)"},
+        {"source: {type: https}",
+         "dirbind.yaml:1: source: type https needs 'url' (the snapshot's https:// address)"},
         {"source: {type: https, url: http://dir.example/x}",
-         "dirbind.yaml:1: source.url: plain http:// is refused: the directory decides who may log in; use https://"},
+         "dirbind.yaml:1: source.url: plain http:// is refused: the directory decides who may log in; use "
+         "https://"},
         {"source: {type: https, url: ftp://x/y}", "dirbind.yaml:1: source.url: must be an https:// URL"},
         {"source: {type: https, url: \"https://u:p@x/y\"}",
          "dirbind.yaml:1: source.url: must not carry credentials (user:password@)"},
         {"source: {type: https, url: \"https:///y\"}", "dirbind.yaml:1: source.url: has no host name"},
-        {"source: {type: https, url: \"https://x/y z\"}", "dirbind.yaml:1: source.url: must not contain spaces"},
-        {"source: {type: https, url: \"https://x/y#f\"}", "dirbind.yaml:1: source.url: must not contain a '#' fragment"},
+        {"source: {type: https, url: \"https://x/y z\"}",
+         "dirbind.yaml:1: source.url: must not contain spaces"},
+        {"source: {type: https, url: \"https://x/y#f\"}",
+         "dirbind.yaml:1: source.url: must not contain a '#' fragment"},
         {"source: {type: https, url: https://x/, client_cert: /c.pem}",
          "dirbind.yaml:1: source: client_cert and client_key go together"},
-        {"source: {type: https, url: https://x/, client_cert: /c.pem, client_key: /k.pem, bearer_token_file: /t}",
+        {"source: {type: https, url: https://x/, client_cert: /c.pem, client_key: /k.pem, bearer_token_file: "
+         "/t}",
          "OK"},
         {"source: {type: https, url: https://x/, pinned_pubkey: "
          "\"sha256//1ayUE5PNE3UdMsw1Fq0oUq4TZnFdRim+ddYYJ0XJ4L4=\"}",
@@ -160,10 +170,12 @@ void test_config_keys(void**) {
         {"source: {type: https, url: https://x/, proxy: \"http://proxy:3128\"}", "OK"},
         {"source: {type: https, url: https://x/, proxy: \"socks5://proxy:1080\"}",
          "dirbind.yaml:1: source.proxy: must be an http:// or https:// proxy URL"},
-        {"source: {type: https, url: https://x/, timeout: 0}", "dirbind.yaml:1: source.timeout: 0 is outside 1–3600 seconds"},
+        {"source: {type: https, url: https://x/, timeout: 0}",
+         "dirbind.yaml:1: source.timeout: 0 is outside 1–3600 seconds"},
         {"source: {type: https, url: https://x/, connect_timeout: 301}",
          "dirbind.yaml:1: source.connect_timeout: 301 is outside 1–300 seconds"},
-        {"source: {type: https, url: https://x/, retries: 11}", "dirbind.yaml:1: source.retries: 11 is outside 0–10"},
+        {"source: {type: https, url: https://x/, retries: 11}",
+         "dirbind.yaml:1: source.retries: 11 is outside 0–10"},
         {"source: {type: https, url: https://x/, max_response_size: 100}",
          "dirbind.yaml:1: source.max_response_size: 100 is outside 1024–4294967295 bytes"},
         {"source: {type: https, url: https://x/, ca_file: relative.pem}",
@@ -175,12 +187,14 @@ void test_config_keys(void**) {
         {"source: {type: https, url: https://x/, timout: 4}",
          "dirbind.yaml:1: source: unknown key 'timout' (did you mean 'timeout'?)"},
         {"source: {type: jumpcloud}", "OK"},
-        {"source: {type: jumpcloud, url: \"https://console.eu.jumpcloud.com/api/\", org_id: 5f0000000000000000000abc, "
+        {"source: {type: jumpcloud, url: \"https://console.eu.jumpcloud.com/api/\", org_id: "
+         "5f0000000000000000000abc, "
          "parallel: 16}",
          "OK"},
         {"source: {type: jumpcloud, url: \"https://x/api?a=b\"}",
          "dirbind.yaml:1: source.url: the API base URL takes no query"},
-        {"source: {type: jumpcloud, org_id: ABC}", "dirbind.yaml:1: source.org_id: expected a JumpCloud organisation id"},
+        {"source: {type: jumpcloud, org_id: ABC}",
+         "dirbind.yaml:1: source.org_id: expected a JumpCloud organisation id"},
         {"source: {type: jumpcloud, parallel: 0}", "dirbind.yaml:1: source.parallel: 0 is outside 1–64"},
         {"source: {type: jumpcloud, bearer_token_file: /t}",
          "dirbind.yaml:1: source: key 'bearer_token_file' belongs to source type https, not jumpcloud"},
@@ -191,8 +205,10 @@ void test_config_keys(void**) {
         std::string got = config_error(c[0]);
         if (got.rfind(c[1], 0) != 0) fail_msg("%s\n  got:    %s\n  wanted: %s", c[0], got.c_str(), c[1]);
     }
-    auto cfg = dirbind::parse_config("source: {type: jumpcloud, url: \"https://console.eu.jumpcloud.com/api/\"}", "x");
-    assert_string_equal(cfg.source.url.c_str(), "https://console.eu.jumpcloud.com/api");  // trailing '/' dropped
+    auto cfg = dirbind::parse_config(
+        "source: {type: jumpcloud, url: \"https://console.eu.jumpcloud.com/api/\"}", "x");
+    assert_string_equal(cfg.source.url.c_str(),
+                        "https://console.eu.jumpcloud.com/api");  // trailing '/' dropped
     cfg = dirbind::parse_config("source: {type: jumpcloud}", "x");
     assert_string_equal(cfg.source.url.c_str(), "https://console.jumpcloud.com/api");
     assert_string_equal(cfg.source.agent_config.c_str(), "/opt/jc/jcagent.conf");
@@ -235,14 +251,15 @@ void test_retries_connection_errors(void**) {
     r.url = "https://127.0.0.1:1/x";  // nothing listens on port 1
     auto start = std::chrono::steady_clock::now();
     expect_error([&] { c.get(r); }, Err::source, "cannot connect to 127.0.0.1:1");
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start)
+                  .count();
     assert_int_equal(c.requests_made(), 3);  // the first attempt and two retries
     assert_true(ms < 2000);
     // get_all: the first failure stops the batch; nothing leaks (ASan twin).
     std::vector<HttpsRequest> many(20, r);
     int done = 0;
-    expect_error([&] { c.get_all(many, [&](std::size_t, dirbind::HttpsResponse&&) { ++done; }); }, Err::source,
-                 "gave up after 3 attempts");
+    expect_error([&] { c.get_all(many, [&](std::size_t, dirbind::HttpsResponse&&) { ++done; }); },
+                 Err::source, "gave up after 3 attempts");
     assert_int_equal(done, 0);
 }
 
@@ -250,7 +267,8 @@ void test_client_key_rules(void**) {
     dirbind::test::TempDir dir;
     HttpsOptions o = fast_options();
     o.client_cert = dir / "c.pem";
-    expect_error([&] { HttpsClient c(o); }, Err::config, "source.client_cert and source.client_key go together");
+    expect_error([&] { HttpsClient c(o); }, Err::config,
+                 "source.client_cert and source.client_key go together");
     o.client_key = dir / "k.pem";
     write(o.client_key, "-----BEGIN PRIVATE KEY-----\n", 0644);
     expect_error([&] { HttpsClient c(o); }, Err::permission, "refusing to use client key " + o.client_key);

@@ -35,8 +35,10 @@ using nlohmann::json;
 namespace {
 
 const char kId[] = "5f0000000000000000000001";
-const char kKey[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFRcmGX2kAAdXdkPfUBsjre6WJeQJGpFnUZydFw3KdJo alice@example";
-const char kKey2[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIATD/WV33hCSxeNH6MwXFI56+BPXVtO8nONZUnWvjHkJ bob@example";
+const char kKey[] =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFRcmGX2kAAdXdkPfUBsjre6WJeQJGpFnUZydFw3KdJo alice@example";
+const char kKey2[] =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIATD/WV33hCSxeNH6MwXFI56+BPXVtO8nONZUnWvjHkJ bob@example";
 
 void quiet(dirbind::LogLevel, const std::string&) {}
 
@@ -46,7 +48,8 @@ json example_user() {
         "firstname": "John", "lastname": "Doe", "displayname": "John Doe", "email": "jdoe@example.org",
         "unix_uid": 5001, "unix_guid": 5002, "enable_managed_uid": true,
         "sudo": false, "passwordless_sudo": false, "allow_public_key": true, "public_key": "",
-        "ssh_keys": [{"_id": "x", "name": "laptop", "public_key": ")" + std::string(kKey) + R"(", "create_date": "d"}],
+        "ssh_keys": [{"_id": "x", "name": "laptop", "public_key": ")" +
+                       std::string(kKey) + R"(", "create_date": "d"}],
         "state": "ACTIVATED", "activated": true, "suspended": false, "account_locked": false,
         "password_expired": false, "password_never_expires": false, "totp_enabled": true,
         "mfa": {"configured": true, "exclusion": false, "exclusionUntil": null}})");
@@ -97,7 +100,8 @@ void test_bound_user(void**) {
     std::string why;
     auto b = dirbind::parse_bound_user(json::parse(R"({"id": "5f0000000000000000000001", "type": "user",
         "compiledAttributes": {"sudo": {"enabled": true, "withoutPassword": true},
-                               "posixGroups": [{"id": 5001, "name": "devs"}]}, "paths": []})"), &why);
+                               "posixGroups": [{"id": 5001, "name": "devs"}]}, "paths": []})"),
+                                       &why);
     assert_true(b.has_value());
     assert_true(b->sudo && b->sudo_nopasswd);
     assert_int_equal(b->posix_groups.size(), 1);
@@ -178,7 +182,8 @@ void test_user_state(void**) {
         d.merge_patch(json::parse(c.patch));
         // merge_patch removes keys patched to null: state absent means ACTIVATED's defaults.
         if (static_cast<int>(mapped(d).state) != static_cast<int>(c.want))
-            fail_msg("%s: got %s, want %s", c.patch, dirbind::to_string(mapped(d).state), dirbind::to_string(c.want));
+            fail_msg("%s: got %s, want %s", c.patch, dirbind::to_string(mapped(d).state),
+                     dirbind::to_string(c.want));
     }
 }
 
@@ -372,7 +377,8 @@ void test_table_file(void**) {
             dirbind::load_uid_table(dir.path());
             fail_msg("accepted %s", text);
         } catch (const Error& e) {
-            if (std::string(e.what()).find(needle) == std::string::npos) fail_msg("'%s' lacks '%s'", e.what(), needle);
+            if (std::string(e.what()).find(needle) == std::string::npos)
+                fail_msg("'%s' lacks '%s'", e.what(), needle);
         }
     };
     corrupt("{", "is corrupt (not a JSON object)");

@@ -99,7 +99,12 @@ const char kDate[] = "Tue, 10 Nov 2009 23:00:00 GMT";
 // printf 'GET /api/systems/5e0000000000000000000001 HTTP/1.1\ndate: Tue, 10 Nov 2009 23:00:00 GMT' |
 //     openssl dgst -sha256 -sign key.pem | base64 -w0
 const char kExpected[] =
-    "at1wpEoNxhF8sI5zyrooHlV9khLh4bAdxIA2L9eo7IqmdYXwqeRtws/90on4UZyp8XJHokbpCcKZqrx7q0819ac17wOunakr6Gjjenc0tIRyLWuk+YROk1t/rqoS1uN9omQQGAOjyRten6t03jYtfB+yuNuToa+8GiHu5X1brmX3RbA8uruthlo/Vuof93ki7N8pmX1JUxqVxl9RarzkOZnoTuly/78lhEdX/BeHTgmeCdI1b3UdO2M7W2IB1PUqX5IM2xYe3PphZK76Mq8iHahfhe7AnVXF1VjONqdIANXokCUyJEZLPA8hPjrgjE8NstKJIKIJCZI6r9uNE3KmxQ==";
+    "at1wpEoNxhF8sI5zyrooHlV9khLh4bAdxIA2L9eo7IqmdYXwqeRtws/"
+    "90on4UZyp8XJHokbpCcKZqrx7q0819ac17wOunakr6Gjjenc0tIRyLWuk+YROk1t/"
+    "rqoS1uN9omQQGAOjyRten6t03jYtfB+yuNuToa+8GiHu5X1brmX3RbA8uruthlo/Vuof93ki7N8pmX1JUxqVxl9RarzkOZnoTuly/"
+    "78lhEdX/"
+    "BeHTgmeCdI1b3UdO2M7W2IB1PUqX5IM2xYe3PphZK76Mq8iHahfhe7AnVXF1VjONqdIANXokCUyJEZLPA8hPjrgjE8NstKJIKIJCZI6r"
+    "9uNE3KmxQ==";
 
 std::string run(const std::string& cmd) {
     std::string out;
@@ -114,8 +119,9 @@ std::string run(const std::string& cmd) {
 }
 
 void test_signing_string(void**) {
-    assert_string_equal(dirbind::signing_string("GET", "/api/v2/systems/x/users?limit=100&skip=0", kDate).c_str(),
-                        "GET /api/v2/systems/x/users?limit=100&skip=0 HTTP/1.1\ndate: Tue, 10 Nov 2009 23:00:00 GMT");
+    assert_string_equal(
+        dirbind::signing_string("GET", "/api/v2/systems/x/users?limit=100&skip=0", kDate).c_str(),
+        "GET /api/v2/systems/x/users?limit=100&skip=0 HTTP/1.1\ndate: Tue, 10 Nov 2009 23:00:00 GMT");
 }
 
 void test_http_date(void**) {
@@ -154,8 +160,10 @@ void test_headers(void**) {
     auto h = s.headers("GET", kPath, 1257894000);
     assert_int_equal(h.size(), 3);
     assert_string_equal(h[0].c_str(), "Date: Tue, 10 Nov 2009 23:00:00 GMT");
-    std::string auth = "Authorization: Signature keyId=\"system/5e0000000000000000000001\",headers=\"request-line date\","
-                       "algorithm=\"rsa-sha256\",signature=\"" + std::string(kExpected) + "\"";
+    std::string auth =
+        "Authorization: Signature keyId=\"system/5e0000000000000000000001\",headers=\"request-line date\","
+        "algorithm=\"rsa-sha256\",signature=\"" +
+        std::string(kExpected) + "\"";
     assert_string_equal(h[1].c_str(), auth.c_str());
     assert_string_equal(h[2].c_str(), "Accept: application/json");
 }
@@ -166,13 +174,15 @@ void expect_config_error(const char* pem, const char* id, const char* needle) {
         fail_msg("accepted: %s", needle);
     } catch (const Error& e) {
         assert_int_equal(static_cast<int>(e.code()), static_cast<int>(Err::config));
-        if (std::string(e.what()).find(needle) == std::string::npos) fail_msg("'%s' lacks '%s'", e.what(), needle);
+        if (std::string(e.what()).find(needle) == std::string::npos)
+            fail_msg("'%s' lacks '%s'", e.what(), needle);
     }
 }
 
 void test_refusals(void**) {
     expect_config_error("", kId, "key.pem holds no readable private key");
-    expect_config_error("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", kId, "no readable private key");
+    expect_config_error("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", kId,
+                        "no readable private key");
     expect_config_error(kKeyEc, kId, "key.pem is not an RSA private key");
     expect_config_error(kKeyPkcs8, "5E0000000000000000000001", "not 24 lower-case hex digits");
     expect_config_error(kKeyPkcs8, "../../systemusers/x", "not 24 lower-case hex digits");
@@ -187,7 +197,8 @@ void test_encrypted_key_never_prompts(void**) {
     fputs(kKeyPkcs1, f);
     fclose(f);
     // stdin closed: a prompt would fail rather than hang, but the signer must not prompt at all.
-    std::string enc = run("openssl rsa -in '" + key + "' -aes256 -passout pass:secret 2>/dev/null </dev/null");
+    std::string enc =
+        run("openssl rsa -in '" + key + "' -aes256 -passout pass:secret 2>/dev/null </dev/null");
     assert_true(enc.find("ENCRYPTED") != std::string::npos);
     expect_config_error(enc.c_str(), kId, "no readable private key");
 }
