@@ -19,24 +19,6 @@ bool snapshot_media_type(const std::string& t) {
            t == "text/yaml" || t == "text/x-yaml" || t == "text/plain";
 }
 
-// The token from its file: surrounding white space trimmed, and nothing inside that could end
-// the Authorization header early.
-std::string read_token(const std::string& path) {
-    std::string raw = read_secret_file(path, "bearer token file", kMaxToken);
-    std::size_t b = raw.find_first_not_of(" \t\r\n");
-    std::size_t e = raw.find_last_not_of(" \t\r\n");
-    std::string token = raw.substr(b, e - b + 1);
-    secure_clear(raw);
-    for (unsigned char c : token)
-        if (c <= 0x20 || c >= 0x7f) {
-            secure_clear(token);
-            throw Error(Err::config,
-                        "bearer token file " + path +
-                            " holds a character a token cannot have (one line of printable ASCII expected)");
-        }
-    return token;
-}
-
 }  // namespace
 
 bool safe_header_value(const std::string& v) noexcept {
@@ -56,7 +38,7 @@ FetchResult fetch_https_snapshot(const Config& cfg, const FetchState* since, con
     req.url = s.url;
     req.follow_redirects = true;
     req.pass_statuses = {304};
-    if (!s.bearer_token_file.empty()) req.bearer_token = read_token(s.bearer_token_file);
+    if (!s.bearer_token_file.empty()) req.bearer_token = read_secret_token(s.bearer_token_file, "bearer token file", kMaxToken);
     std::string creds = !s.bearer_token_file.empty() && !s.client_cert.empty()
                             ? "source.bearer_token_file and source.client_cert"
                         : !s.bearer_token_file.empty() ? "source.bearer_token_file"

@@ -48,21 +48,6 @@ std::string read_system_id(const std::string& path) {
     return id;
 }
 
-std::string read_api_key(const std::string& path) {
-    std::string raw = read_secret_file(path, "JumpCloud API key file", 4096);
-    std::size_t b = raw.find_first_not_of(" \t\r\n");
-    std::size_t e = raw.find_last_not_of(" \t\r\n");
-    std::string key = raw.substr(b, e - b + 1);
-    secure_clear(raw);
-    for (unsigned char c : key)
-        if (c <= 0x20 || c >= 0x7f) {
-            secure_clear(key);
-            throw Error(Err::config,
-                        "JumpCloud API key file " + path + " must hold the key alone on one line");
-        }
-    return key;
-}
-
 // The body as JSON, after the checks every API response gets.
 json parse_body(const HttpsResponse& r, const std::string& shown) {
     std::string mt = media_type(r.header("content-type"));
@@ -250,7 +235,7 @@ FetchResult fetch_jumpcloud(const Config& cfg, const FetchHooks& hooks, std::vec
     secure_clear(pem);
     Fetcher f(cfg, hooks, skipped, std::move(*signer));
     // Read before any request, so that a missing or unsafe key file fails fast.
-    f.api_key = read_api_key(s.api_key_file);
+    f.api_key = read_secret_token(s.api_key_file, "JumpCloud API key file", 4096);
 
     FetchResult out;
     out.dir.system = f.system();

@@ -88,4 +88,19 @@ void secure_clear(std::string& s) noexcept {
     s.clear();
 }
 
+std::string read_secret_token(const std::string& path, const std::string& what, std::size_t cap) {
+    std::string raw = read_secret_file(path, what, cap);
+    std::size_t b = raw.find_first_not_of(" \t\r\n");
+    std::size_t e = raw.find_last_not_of(" \t\r\n");
+    std::string token = b == std::string::npos ? std::string() : raw.substr(b, e - b + 1);
+    secure_clear(raw);
+    bool printable = !token.empty();
+    for (unsigned char c : token) printable = printable && c > 0x20 && c < 0x7f;
+    if (!printable) {
+        secure_clear(token);
+        throw Error(Err::config, what + " " + path + " must hold the token alone, on one line of printable ASCII");
+    }
+    return token;
+}
+
 }  // namespace dirbind

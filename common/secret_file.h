@@ -19,6 +19,11 @@ bool trusted_owner(unsigned uid) noexcept;
 // The caller owns the secret: clear it (secure_clear) once used, and never log it.
 std::string read_secret_file(const std::string& path, const std::string& what, std::size_t cap = 64 * 1024);
 
+// A secret that is one token on one line (an API key, a bearer token): read_secret_file(), then
+// surrounding white space trimmed. Error(Err::config) naming the file when nothing is left or
+// the token holds anything but printable ASCII (it goes into an HTTP header). Clear it once used.
+std::string read_secret_token(const std::string& path, const std::string& what, std::size_t cap);
+
 // Reads a non-secret file that decides who this host is (e.g. jcagent.conf): the same checks,
 // except that group/other may read it; it must not be writable by group or others.
 std::string read_trusted_file(const std::string& path, const std::string& what,

@@ -115,6 +115,13 @@ void test_secret_files(void**) {
     write(big, std::string(5000, 'x'), 0600);
     expect_error([&] { dirbind::read_secret_file(big, "token file", 4096); }, Err::config,
                  "larger than 4096 bytes");
+    // A token goes into an HTTP header: trimmed, one word of printable ASCII.
+    std::string token = dir / "token";
+    write(token, "  s3cr3t-token\n", 0600);
+    assert_string_equal(dirbind::read_secret_token(token, "token file", 4096).c_str(), "s3cr3t-token");
+    write(token, "two words\n", 0600);
+    expect_error([&] { dirbind::read_secret_token(token, "token file", 4096); }, Err::config,
+                 "must hold the token alone");
     // Trusted (not secret) files may be read by others but not written by them.
     std::string conf = dir / "jcagent.conf";
     write(conf, "{}", 0644);
