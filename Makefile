@@ -3,10 +3,15 @@
 # Sources are discovered by directory: common/*.cc → libdirbind.a, cli/*.cc → dirbind,
 # pam/*.cc → pam_dirbind.so, nss/*.cc + $(NSS_COMMON) → libnss_dirbind.so.2,
 # tests/unit/test_*.cc → one cmocka program each (also built with ASan+UBSan).
+# The network sources ($(NET_SRC): libcurl, OpenSSL) are left out of libdirbind.a and go into
+# libdirbind-net.a → net/*.cc + it → the plugin dirbind-net.so, which the core dlopen()s only
+# for a network source (common/net_plugin.h); dirbind and pam_dirbind.so never link them.
 
 TRIPLET   ?= $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 VERSION   := $(shell dpkg-parsechangelog -S Version 2>/dev/null | sed 's/-[^-]*$$//' || echo 0.0.0)
 PREFIX    ?= /usr
+# Where dirbind-net.so is installed and looked for (compiled in; tests use $DIRBIND_NET_PLUGIN).
+PLUGINDIR ?= $(PREFIX)/lib/$(TRIPLET)/dirbind
 DESTDIR   ?=
 CXX       ?= g++
 CC        ?= gcc
@@ -15,18 +20,32 @@ A         := build/asan
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
-CPPFLAGS  += -D_GNU_SOURCE -DDIRBIND_VERSION='"$(VERSION)"' -Icommon
+# The plugin and the core pass these headers' structs by reference: a plugin from other
+# sources must be refused, not misread (net_plugin.h). The list is exactly the project headers
+# net_plugin.h includes, directly or not: both sides depend on all of them, so a change
+# rebuilds both with the same tag. Keep it in step when that include set changes.
+NET_ABI   := $(shell cat common/net_plugin.h common/source.h common/config.h common/model.h \
+               common/log.h common/error.h 2>/dev/null | sha256sum | cut -c1-16)
+CPPFLAGS  += -D_GNU_SOURCE -DDIRBIND_VERSION='"$(VERSION)"' -Icommon \
+             -DDIRBIND_PLUGIN_DIR='"$(PLUGINDIR)"' -DDIRBIND_NET_ABI='"$(NET_ABI)"'
 CXXFLAGS  ?= -O2 -g
 CXXFLAGS  += -std=c++20 $(WARN) $(HARDEN)
-LDFLAGS   += -Wl,-z,relro,-z,now
+# --as-needed: a library no object uses costs every `dirbind authorized-keys` its load time.
+LDFLAGS   += -Wl,-z,relro,-z,now -Wl,--as-needed
 ASANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LIBS      := -lyaml-cpp -lcurl -lcrypto -lcrypt -lpthread
+# The core's libraries; the plugin adds NET_LIBS. Nothing here may pull in libcurl or libcrypto
+# (tests/cli/test_lean_binaries.sh): sshd starts the core for every login.
+LIBS      := -lyaml-cpp -lnettle -lhogweed -lgmp -lcrypt -lpthread
+NET_LIBS  := -lcurl -lcrypto
 # The NSS module is loaded into every process: no exceptions, no RTTI, no libstdc++.
 NSSFLAGS  := -fno-exceptions -fno-rtti
 # common/ files the NSS module may use (freestanding: libc only).
 NSS_COMMON := common/cache_reader.cc common/cache_format.cc common/hash64.cc common/names.cc
 
-COMMON_SRC := $(wildcard common/*.cc)
+NET_SRC    := common/https_client.cc common/https_source.cc common/jumpcloud_source.cc \
+              common/jumpcloud_map.cc common/jumpcloud_sign.cc
+COMMON_SRC := $(filter-out $(NET_SRC),$(wildcard common/*.cc))
+PLUGIN_SRC := $(wildcard net/*.cc)
 CLI_SRC    := $(wildcard cli/*.cc)
 PAM_SRC    := $(wildcard pam/*.cc)
 NSS_SRC    := $(wildcard nss/*.cc) $(NSS_COMMON)
@@ -39,13 +58,14 @@ obj = $(patsubst %.cc,$(1)/%.o,$(2))
 NSS_SO  := $(B)/libnss_dirbind.so.2
 PAM_SO  := $(B)/pam_dirbind.so
 CLI     := $(B)/dirbind
+NET_SO  := $(B)/dirbind-net.so
 UNITS   := $(patsubst tests/unit/%.cc,$(B)/tests/%,$(UNIT_SRC))
 AUNITS  := $(patsubst tests/unit/%.cc,$(A)/tests/%,$(UNIT_SRC))
 HELPERS := $(patsubst tests/helpers/%.cc,$(B)/tests/%,$(HELPER_SRC))
 AHELPERS:= $(patsubst tests/helpers/%.cc,$(A)/tests/%,$(HELPER_SRC))
 
 .PHONY: all check deps test test-build clean install demo demo-shell bench fuzz format
-all: $(NSS_SO) $(CLI) $(if $(PAM_SRC),$(PAM_SO))
+all: $(NSS_SO) $(CLI) $(NET_SO) $(if $(PAM_SRC),$(PAM_SO))
 
 # ---- objects ---------------------------------------------------------------
 $(B)/%.o: %.cc
@@ -61,10 +81,15 @@ $(A)/nssobj/%.o: %.cc
 	@mkdir -p $(@D)
 	$(CXX) $(CPPFLAGS) -std=c++20 $(WARN) -fPIC $(NSSFLAGS) $(ASANFLAGS) -MMD -MP -c $< -o $@
 
+# Rebuilt from scratch: `ar r` alone would keep members whose source left the list.
 $(B)/libdirbind.a: $(call obj,$(B),$(COMMON_SRC))
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 $(A)/libdirbind.a: $(call obj,$(A),$(COMMON_SRC))
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
+$(B)/libdirbind-net.a: $(call obj,$(B),$(NET_SRC))
+	rm -f $@ && ar rcs $@ $^
+$(A)/libdirbind-net.a: $(call obj,$(A),$(NET_SRC))
+	rm -f $@ && ar rcs $@ $^
 
 # ---- products --------------------------------------------------------------
 # Linked with gcc, not g++: the module must not pull in libstdc++ (tests/nss/test_ldd.sh).
@@ -84,18 +109,31 @@ $(CLI): $(call obj,$(B),$(CLI_SRC)) $(B)/libdirbind.a
 	$(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libdirbind.a $(LIBS)
 $(A)/dirbind: $(call obj,$(A),$(CLI_SRC)) $(A)/libdirbind.a
 	$(CXX) -fsanitize=address,undefined -o $@ $(filter %.o,$^) $(A)/libdirbind.a $(LIBS)
+# The plugin carries its own copy of the libdirbind.a objects it uses; its version script keeps
+# them local. No SONAME: nothing links against it.
+$(NET_SO): $(call obj,$(B),$(PLUGIN_SRC)) $(B)/libdirbind-net.a $(B)/libdirbind.a net/exports.map
+	$(CXX) -shared -Wl,--version-script=net/exports.map -Wl,-z,defs $(LDFLAGS) -o $@ \
+	  $(filter %.o,$^) $(B)/libdirbind-net.a $(B)/libdirbind.a $(NET_LIBS) $(LIBS)
+$(A)/dirbind-net.so: $(call obj,$(A),$(PLUGIN_SRC)) $(A)/libdirbind-net.a $(A)/libdirbind.a net/exports.map
+	$(CXX) -shared -fsanitize=address,undefined -Wl,--version-script=net/exports.map -o $@ \
+	  $(filter %.o,$^) $(A)/libdirbind-net.a $(A)/libdirbind.a $(NET_LIBS) $(LIBS)
 
 # ---- tests -----------------------------------------------------------------
-$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libdirbind.a
-	$(CXX) $(LDFLAGS) -o $@ $< $(B)/libdirbind.a $(LIBS) -lcmocka -lpamtest -lpam -ldl
-$(A)/tests/%: $(A)/tests/unit/%.o $(A)/libdirbind.a
-	$(CXX) -fsanitize=address,undefined -o $@ $< $(A)/libdirbind.a $(LIBS) -lcmocka -lpamtest -lpam -ldl
-$(B)/tests/%: $(B)/tests/helpers/%.o $(B)/libdirbind.a
-	$(CXX) $(LDFLAGS) -o $@ $< $(B)/libdirbind.a $(LIBS) -lcmocka -lpamtest -lpam -ldl
-$(A)/tests/%: $(A)/tests/helpers/%.o $(A)/libdirbind.a
-	$(CXX) -fsanitize=address,undefined -o $@ $< $(A)/libdirbind.a $(LIBS) -lcmocka -lpamtest -lpam -ldl
+# Test programs link the network objects directly (libdirbind-net.a), so that the unit tests
+# of https_client, jumpcloud_* call them without the plugin; fetch_directory() still goes
+# through the plugin ($DIRBIND_NET_PLUGIN, tests/run-all.sh).
+TEST_LIBS = $(1)/libdirbind-net.a $(1)/libdirbind.a $(NET_LIBS) $(LIBS) -lcmocka -lpamtest -lpam -ldl
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libdirbind-net.a $(B)/libdirbind.a
+	$(CXX) $(LDFLAGS) -o $@ $< $(call TEST_LIBS,$(B))
+$(A)/tests/%: $(A)/tests/unit/%.o $(A)/libdirbind-net.a $(A)/libdirbind.a
+	$(CXX) -fsanitize=address,undefined -o $@ $< $(call TEST_LIBS,$(A))
+$(B)/tests/%: $(B)/tests/helpers/%.o $(B)/libdirbind-net.a $(B)/libdirbind.a
+	$(CXX) $(LDFLAGS) -o $@ $< $(call TEST_LIBS,$(B))
+$(A)/tests/%: $(A)/tests/helpers/%.o $(A)/libdirbind-net.a $(A)/libdirbind.a
+	$(CXX) -fsanitize=address,undefined -o $@ $< $(call TEST_LIBS,$(A))
 
-test-build: all $(UNITS) $(HELPERS) $(A)/libnss_dirbind.so.2 $(A)/dirbind $(AUNITS) $(AHELPERS) \
+test-build: all $(UNITS) $(HELPERS) $(A)/libnss_dirbind.so.2 $(A)/dirbind $(A)/dirbind-net.so \
+            $(AUNITS) $(AHELPERS) \
             $(if $(PAM_SRC),$(A)/pam_dirbind.so)
 
 # Installs what debian/control's Build-Depends lists and this machine lacks.
@@ -116,9 +154,10 @@ test: test-build
 # ---- other -----------------------------------------------------------------
 FUZZFLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(CPPFLAGS)
 fuzz: $(patsubst tests/fuzz/%.cc,$(B)/fuzz/%,$(FUZZ_SRC))
-$(B)/fuzz/%: tests/fuzz/%.cc $(COMMON_SRC)
+# A fuzz target links every source, the network ones included, directly (no plugin).
+$(B)/fuzz/%: tests/fuzz/%.cc $(COMMON_SRC) $(NET_SRC)
 	@mkdir -p $(@D)
-	clang++-14 $(FUZZFLAGS) -o $@ $< $(COMMON_SRC) $(LIBS)
+	clang++-14 $(FUZZFLAGS) -o $@ $< $(COMMON_SRC) $(NET_SRC) $(NET_LIBS) $(LIBS)
 
 bench: deps all
 	bench/run.sh $(B)
@@ -129,17 +168,19 @@ demo: deps all
 install: all man
 	install -d $(DESTDIR)/lib/$(TRIPLET) $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)/etc/dirbind \
 	  $(DESTDIR)/lib/$(TRIPLET)/security $(DESTDIR)/var/lib/dirbind \
-	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PLUGINDIR)
 	install -m 0644 $(filter %.5,$(MANPAGES)) $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 $(filter %.8,$(MANPAGES)) $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 $(NSS_SO) $(DESTDIR)/lib/$(TRIPLET)/libnss_dirbind.so.2
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/sbin/dirbind
+	install -m 0644 $(NET_SO) $(DESTDIR)$(PLUGINDIR)/dirbind-net.so
 	$(if $(PAM_SRC),install -m 0644 $(PAM_SO) $(DESTDIR)/lib/$(TRIPLET)/security/pam_dirbind.so)
 	install -m 0644 docs/examples/dirbind.yaml $(DESTDIR)/etc/dirbind/dirbind.yaml.example
 	install -m 0644 docs/examples/directory.yaml $(DESTDIR)/etc/dirbind/directory.yaml.example
 
 format:
-	clang-format -i $(wildcard common/*.h common/*.cc nss/*.cc nss/*.h pam/*.cc pam/*.h cli/*.cc cli/*.h tests/*/*.cc)
+	clang-format -i $(wildcard common/*.h common/*.cc nss/*.cc nss/*.h pam/*.cc pam/*.h cli/*.cc cli/*.h \
+	  net/*.cc tests/*/*.cc)
 
 clean:
 	rm -rf $(B)
@@ -164,8 +205,8 @@ $(B)/man/%: docs/man/%.scd
 	@mkdir -p $(@D)
 	scdoc <$< >$@.tmp && mv $@.tmp $@
 
-PKG_TREE   := Makefile README.md common cli nss pam debian packaging docs rpm tests
-PKG_INPUTS := $(shell find Makefile README.md common cli nss pam debian packaging docs rpm tests/lib.sh \
+PKG_TREE   := Makefile README.md common cli net nss pam debian packaging docs rpm tests
+PKG_INPUTS := $(shell find Makefile README.md common cli net nss pam debian packaging docs rpm tests/lib.sh \
                 tests/unit tests/pam tests/helpers -type f -not -path 'debian/build/*' \
                 -not -path 'debian/tmp/*' -not -path 'debian/.debhelper/*' 2>/dev/null)
 DEB_OUT    := $(B)/deb

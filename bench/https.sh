@@ -19,6 +19,9 @@ CLI=$BUILD/dirbind
 say() { echo "bench/https: $*" >&2; }
 die() { say "$*"; exit 1; }
 [ -x "$CLI" ] || die "$CLI missing: run make all"
+# The network sources are the build's plugin, not an installed one (common/net_plugin.h).
+export DIRBIND_NET_PLUGIN=${DIRBIND_NET_PLUGIN:-$(realpath "$BUILD")/dirbind-net.so}
+[ -f "$DIRBIND_NET_PLUGIN" ] || die "$DIRBIND_NET_PLUGIN missing: run make all"
 [ -x /usr/bin/time ] || die "/usr/bin/time missing (Debian package 'time')"
 python3 -c 'import cryptography' 2>/dev/null || die "python3-cryptography missing"
 json_get() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }

@@ -4,7 +4,9 @@ report of docs/benchmarks.md: machine, lookup table with ratios, sync table, tar
 
 Usage: report.py RESULTS
 Raw lines: `meta KEY VALUE…`, `sync USERS ok|timeout|failed SECONDS KIB JSON_BYTES`,
-`lookup USERS OP MODULE MEDIAN_NS|n/a|error SAMPLES NOTE…` (bench_nss.cc).
+`lookup USERS OP MODULE MEDIAN_NS|n/a|error SAMPLES NOTE…` (bench_nss.cc),
+`akc USERS ok KEYS MEDIAN P90 MEDIAN_F P90_F TRUE_MEDIAN TRUE_P90` (ms, bench/keys_cmd.sh) or
+`akc USERS failed`.
 """
 import sys
 
@@ -15,6 +17,7 @@ LOOKUP_TARGET_NS = 1000
 FLAT_FACTOR = 2.0  # "flat": the 1M median is at most this many times the 1k median
 SYNC_TARGET_S = 2.0
 SYNC_TARGET_MB = 300
+AKC_TARGET_MS = 5.0  # sshd's AuthorizedKeysCommand, per key login
 
 
 def fmt_ns(ns):
@@ -50,7 +53,7 @@ def table(header, rows, align):
 
 
 def main():
-    meta, syncs, lookups = {}, {}, {}
+    meta, syncs, lookups, akcs = {}, {}, {}, {}
     for raw in open(sys.argv[1], encoding="utf-8"):
         f = raw.split()
         if not f:
@@ -63,6 +66,8 @@ def main():
             value = int(f[4]) if f[4].isdigit() else f[4]
             note = " ".join(f[6:])
             lookups[(int(f[1]), f[2], f[3])] = (value, int(f[5]), "" if note == "-" else note)
+        elif f[0] == "akc":
+            akcs[int(f[1])] = f[2:]
     sizes = [int(s) for s in meta.get("sizes", "").split()]
     out = []
     out.append("Machine: %s × %s, %s RAM, kernel %s, glibc %s, libnss-cache %s; tree %s; %s."
@@ -114,6 +119,38 @@ def main():
                      "%s s" % secs if status == "ok" else status, mb])
     out.append(table(["users", "JSON size", "seconds", "peak RSS"], rows, "rrrr"))
     out.append("")
+    out.append("### dirbind authorized-keys (sshd's AuthorizedKeysCommand): wall time per call")
+    out.append("")
+    out.append("Median / p90 of %s spawns each (bench/spawn_time.c: posix_spawn + waitpid, output to "
+               "/dev/null); `%%f` is the key's fingerprint, as the shipped sshd drop-in passes it; "
+               "`/bin/true` spawned the same way is the floor of any program on this machine."
+               % meta.get("akc-runs", "?"))
+    out.append("")
+    rows = []
+    akc_judged = {}  # users → (what was measured, passed?) for the targets
+
+    def ms(median, p90):
+        return "%s / %s ms" % (median, p90)
+
+    for n in sizes:
+        a = akcs.get(n)
+        if a is not None and a[0] == "ok":
+            keys, med, p90, fmed, fp90, tmed, tp90 = a[1:8]
+            worst = max(float(med), float(fmed))
+            akc_judged[n] = ("%.2f ms" % worst, worst <= AKC_TARGET_MS)
+            rows.append([users(n), keys, ms(med, p90), ms(fmed, fp90), ms(tmed, tp90),
+                         "%.2f ms" % (worst - float(tmed)),
+                         "PASS" if worst <= AKC_TARGET_MS else "**MISS**"])
+        else:
+            sync = syncs.get(n)
+            why = "failed" if a is not None else (
+                "not run (sync %s)" % sync[0] if sync is not None and sync[0] != "ok" else "not measured")
+            # A failed measurement misses the target; one that was never run is not judged.
+            akc_judged[n] = (why, False if a is not None else None)
+            rows.append([users(n), "–", why, why, "–", "–", "**MISS**" if a is not None else "not run"])
+    out.append(table(["users", "keys", "authorized-keys USER", "… USER %f", "/bin/true (floor)",
+                      "slower − floor", "median ≤ %g ms" % AKC_TARGET_MS], rows, "rrrrrrl"))
+    out.append("")
     out.append("### Targets")
     out.append("")
     rows = []
@@ -146,6 +183,10 @@ def main():
         state, ok = (s[0], False) if s else ("not measured", None)
         rows.append(["sync of 100,000 users ≤ %g s" % SYNC_TARGET_S, state, verdict(ok)])
         rows.append(["sync of 100,000 users ≤ %d MB peak RSS" % SYNC_TARGET_MB, state, verdict(ok)])
+    for n in sizes:
+        measured, ok = akc_judged[n]
+        rows.append(["dirbind authorized-keys median ≤ %g ms at %s users" % (AKC_TARGET_MS, users(n)),
+                     measured, verdict(ok)])
     out.append(table(["target", "measured", "result"], rows, "lrl"))
     print("\n".join(out))
 

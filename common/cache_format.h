@@ -90,6 +90,9 @@ inline constexpr std::size_t kUserNGids = 20;      // le32 supplementary gid cou
 inline constexpr std::size_t kUserNKeys = 24;      // le32 ssh key count
 inline constexpr std::size_t kUserStrLen = 28;     // le32 bytes of strings
 inline constexpr std::size_t kUserGids = 32;       // ngids × le32, then the strings
+// kUserHasTotp: the user is enrolled in TOTP (model.h User::mfa_enrolled); the secret itself,
+// when the directory hands it out, is in secrets.db. An enrolled user may have none there
+// (JumpCloud), which pam_dirbind treats as "cannot verify" (docs/pam.md, MFA).
 inline constexpr std::uint8_t kUserPublicKeyAuth = 1, kUserHasPassword = 2, kUserHasTotp = 4;
 
 // Group record (identity). Strings: name, then nmembers member names.

@@ -183,7 +183,7 @@ void write_identity(const Directory& d, const std::string& dir, std::uint64_t cr
             add32(r, u.gid);
             auto flags = static_cast<unsigned char>((u.public_key_auth ? kUserPublicKeyAuth : 0) |
                                                     (u.password_hash.empty() ? 0 : kUserHasPassword) |
-                                                    (u.totp_secret.empty() ? 0 : kUserHasTotp));
+                                                    (u.mfa_enrolled || !u.totp_secret.empty() ? kUserHasTotp : 0));
             r.insert(r.end(), {static_cast<unsigned char>(u.state), static_cast<unsigned char>(u.sudo), flags, 0});
             add32(r, static_cast<std::uint32_t>(u.gids.size()));
             add32(r, static_cast<std::uint32_t>(u.ssh_keys.size()));

@@ -172,18 +172,7 @@ std::string HttpsResponse::header(std::string_view name) const {
     return "";
 }
 
-std::string redact_url(std::string_view url) {
-    std::size_t scheme = url.find("://");
-    if (scheme == std::string_view::npos) return doc::printable(url, 512);
-    std::size_t start = scheme + 3;
-    std::size_t end = url.find_first_of("/?#", start);
-    if (end == std::string_view::npos) end = url.size();
-    std::size_t at = url.substr(start, end - start).rfind('@');
-    std::string out(url);
-    if (at != std::string_view::npos)
-        out = std::string(url.substr(0, start)) + std::string(url.substr(start + at + 1));
-    return doc::printable(out, 512);
-}
+// redact_url() lives in redact_url.cc: the core needs it without this file's libcurl.
 
 bool valid_utf8(std::string_view s, std::size_t* bad_offset) noexcept {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());

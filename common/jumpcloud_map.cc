@@ -78,7 +78,84 @@ std::string clean_gecos(std::string s) {
     return s;
 }
 
+// The `n` decimal digits at `p` as a number; false when one is missing or not a digit.
+bool digits(std::string_view t, std::size_t p, std::size_t n, int* out) {
+    if (p + n > t.size()) return false;
+    int v = 0;
+    for (std::size_t i = p; i < p + n; ++i) {
+        if (t[i] < '0' || t[i] > '9') return false;
+        v = v * 10 + (t[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+// The user's TOTP enrolment (jumpcloud_map.h, map_user): false with *why on a wrong type.
+bool map_mfa(const json& d, std::time_t now, bool* enrolled, std::string* why) {
+    bool totp = false, configured = false, exclusion = false;
+    std::string until;
+    if (!get_bool(d, "totp_enabled", &totp, why)) return false;
+    if (auto m = d.find("mfa"); m != d.end() && !m->is_null()) {
+        if (!m->is_object()) return *why = "mfa: not an object", false;
+        if (!get_bool(*m, "configured", &configured, why) || !get_bool(*m, "exclusion", &exclusion, why) ||
+            !get_string(*m, "exclusionUntil", &until, why))
+            return *why = "mfa." + *why, false;
+    }
+    bool excluded = exclusion;
+    if (exclusion && !until.empty()) {
+        auto t = parse_iso8601(until);
+        if (!t)
+            return *why = "mfa.exclusionUntil: '" + doc::printable(until) + "' is not an ISO 8601 date-time",
+                   false;
+        // An exclusion that has run out no longer exempts the user. It is judged at sync time:
+        // the cache keeps the user exempt until the first sync after the date.
+        excluded = *t > now;
+    }
+    *enrolled = (totp || configured) && !excluded;
+    return true;
+}
+
 }  // namespace
+
+std::optional<std::time_t> parse_iso8601(std::string_view t) {
+    int y, mo, d, h, mi, s;
+    if (!digits(t, 0, 4, &y) || t.size() < 20 || t[4] != '-' || !digits(t, 5, 2, &mo) || t[7] != '-' ||
+        !digits(t, 8, 2, &d) || (t[10] != 'T' && t[10] != 't') || !digits(t, 11, 2, &h) || t[13] != ':' ||
+        !digits(t, 14, 2, &mi) || t[16] != ':' || !digits(t, 17, 2, &s))
+        return std::nullopt;
+    std::size_t p = 19;
+    if (t[p] == '.') {
+        std::size_t q = ++p;
+        while (p < t.size() && t[p] >= '0' && t[p] <= '9') ++p;
+        if (p == q || p - q > 9) return std::nullopt;
+    }
+    long offset = 0;
+    if (p < t.size() && (t[p] == 'Z' || t[p] == 'z')) {
+        ++p;
+    } else if (p < t.size() && (t[p] == '+' || t[p] == '-')) {
+        int oh, om;
+        if (!digits(t, p + 1, 2, &oh) || p + 3 >= t.size() || t[p + 3] != ':' || !digits(t, p + 4, 2, &om) ||
+            oh > 23 || om > 59)
+            return std::nullopt;
+        offset = (t[p] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
+        p += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (p != t.size() || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+    static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > kDays[mo - 1] + (mo == 2 && leap ? 1 : 0)) return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    std::time_t v = timegm(&tm);
+    return v - offset;
+}
 
 SystemPolicy map_system(const json& system) {
     if (!system.is_object()) throw Error(Err::source, "the system object is not a JSON object");
@@ -125,6 +202,10 @@ std::optional<BoundUser> parse_bound_user(const json& e, std::string* why) {
 }
 
 std::optional<JumpCloudUser> map_user(const json& d, const BoundUser& b, std::string* why) {
+    return map_user(d, b, why, std::time(nullptr));
+}
+
+std::optional<JumpCloudUser> map_user(const json& d, const BoundUser& b, std::string* why, std::time_t now) {
     if (!d.is_object()) return *why = "the user's details are not a JSON object", std::nullopt;
     JumpCloudUser out;
     User& u = out.user;
@@ -142,7 +223,7 @@ std::optional<JumpCloudUser> map_user(const json& d, const BoundUser& b, std::st
         !get_bool(d, "passwordless_sudo", &nopasswd, why) ||
         !get_bool(d, "allow_public_key", &allow_keys, why) ||
         !get_u32(d, "unix_uid", &u.uid, &have_uid, why) ||
-        !get_u32(d, "unix_guid", &out.managed_gid, &have_gid, why))
+        !get_u32(d, "unix_guid", &out.managed_gid, &have_gid, why) || !map_mfa(d, now, &u.mfa_enrolled, why))
         return std::nullopt;
     if (!id.empty() && id != b.id)
         return *why = "the details are for user '" + doc::printable(id) + "', not " + b.id, std::nullopt;

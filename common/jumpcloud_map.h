@@ -6,11 +6,13 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config.h"
@@ -49,9 +51,20 @@ struct JumpCloudUser {
 // legacy public_key (once); public_key_auth = allow_public_key (absent: false). Sudo: from the
 // binding or the user's sudo/passwordless_sudo. Groups: the binding's POSIX group names. Gecos:
 // displayname, else "firstname lastname", with ':' and control characters replaced by ' '.
-// Returns nullopt and sets *why when a field has the wrong type or the name is missing.
+// MFA enrolment: totp_enabled or mfa.configured, unless mfa.exclusion is true and
+// mfa.exclusionUntil (ISO 8601, e.g. "2030-01-01T00:00:00.000Z") is absent, null or later than
+// `now`; JumpCloud never hands out the TOTP secret, so totp_secret stays empty. Returns nullopt
+// and sets *why when a field has the wrong type (exclusionUntil: not a date-time) or the name
+// is missing.
+std::optional<JumpCloudUser> map_user(const nlohmann::json& details, const BoundUser& bound, std::string* why,
+                                      std::time_t now);
+// The same at the current time.
 std::optional<JumpCloudUser> map_user(const nlohmann::json& details, const BoundUser& bound,
                                       std::string* why);
+
+// "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)" → seconds since the epoch (the fraction is dropped);
+// nullopt for anything else, including out-of-range fields.
+std::optional<std::time_t> parse_iso8601(std::string_view text);
 
 // Chooses uids (and private-group gids, equal to the uid) for users whose uid JumpCloud does not
 // manage: deterministic, inside `range`, never an id in use (local accounts, managed users, the

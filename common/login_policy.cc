@@ -194,6 +194,23 @@ std::optional<Decision> method_denial(const LoginContext& c, const UnmanagedKeys
     return std::nullopt;
 }
 
+// The second-factor rule over the complete SSH_AUTH_INFO_0 (decide_session): a user who needs
+// MFA must have passed a keyboard-interactive step, the one in which pam_dirbind asks the code.
+std::optional<Decision> mfa_denial(const LoginContext& c) {
+    if (!mfa_required(c)) return std::nullopt;
+    std::vector<AuthStep> steps;
+    if (c.auth_info && parse_auth_info(*c.auth_info, &steps))
+        for (const auto& s : steps)
+            if (s.method == Method::keyboard_interactive) return std::nullopt;
+    return deny(Reason::mfa_not_done,
+                "A verification code is required for your account: log in with keyboard-interactive "
+                "authentication.",
+                who(c) +
+                    ": sshd login refused: the directory requires a verification code (MFA) for this "
+                    "user and no keyboard-interactive step ran (is AuthenticationMethods "
+                    "publickey,keyboard-interactive set?)");
+}
+
 Decision decide_account(const LoginContext& c, const UnmanagedKeysLoader& unmanaged) {
     switch (c.subject) {
         case Subject::other:
@@ -255,14 +272,58 @@ Decision decide_password_auth(const LoginContext& c, bool has_hash) {
     return allow();
 }
 
+bool mfa_required(const LoginContext& c) noexcept {
+    return c.subject == Subject::directory_user && (c.policy & cachefmt::kMfa) && c.account.mfa_enrolled;
+}
+
+AuthPlan plan_auth(const LoginContext& c) {
+    AuthPlan p;
+    if (!mfa_required(c)) return p;
+    p.code = true;
+    std::vector<AuthStep> steps;
+    // sshd lists the methods that succeeded before this keyboard-interactive step; a malformed
+    // list proves nothing, so both factors are asked for.
+    if (on_sshd(c) && c.auth_info && parse_auth_info(*c.auth_info, &steps))
+        for (const auto& s : steps)
+            if (s.method == Method::publickey) p.password = false;
+    return p;
+}
+
+Decision decide_code_auth(const LoginContext& c, bool has_secret) {
+    switch (c.subject) {
+        case Subject::root:
+        case Subject::other:
+            return ignore();
+        case Subject::unknown:
+            return unknown_denial("verification code authentication");
+        case Subject::directory_user:
+            break;
+    }
+    if (auto d = state_denial(c, "verification code authentication")) {
+        d->user_message.clear();  // before the code is checked, say nothing about the account
+        return *d;
+    }
+    // JumpCloud reports who is enrolled but keeps the secrets: there is nothing to check the code
+    // against, and letting the user in without it would drop the factor the directory requires.
+    if (!has_secret)
+        return deny(Reason::no_totp_secret, "",
+                    who(c) +
+                        ": verification code refused: the user is enrolled in MFA but the dirbind "
+                        "cache holds no TOTP secret for them (the directory does not hand it out); "
+                        "login refused (fail closed)");
+    return allow();
+}
+
 Decision decide_session(const LoginContext& c, const UnmanagedKeysLoader& unmanaged,
                         std::vector<std::string>* keys) {
     keys->clear();
     if (c.subject != Subject::directory_user) return ignore();
     if (auto d = state_denial(c, "session")) return *d;
     // By now sshd has recorded every method (see decide_account): the full check, fail closed.
-    if (on_sshd(c))
+    if (on_sshd(c)) {
         if (auto d = method_denial(c, unmanaged)) return *d;
+        if (auto d = mfa_denial(c)) return *d;
+    }
     if ((c.policy & cachefmt::kPublicKeyAuth) && c.account.public_key_auth) *keys = c.account.keys;
     return allow();
 }

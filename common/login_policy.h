@@ -73,6 +73,7 @@ struct DirectoryAccount {
     std::string name;
     UserState state = UserState::active;
     bool public_key_auth = false;   // the user's own switch (cachefmt::kUserPublicKeyAuth)
+    bool mfa_enrolled = false;      // enrolled in TOTP (cachefmt::kUserHasTotp)
     std::vector<std::string> keys;  // the directory's key lines, "type base64 [comment]"
 };
 
@@ -111,6 +112,8 @@ enum class Reason {
     method_not_allowed,  // hostbased, gssapi, none…: not a method the directory governs
     cache_unavailable,   // subject unknown: no readable cache to judge by
     no_password,         // auth: the directory holds no password hash for the user
+    mfa_not_done,        // session: MFA is required but no keyboard-interactive step ran (sshd)
+    no_totp_secret,      // auth: MFA is required but the cache holds no TOTP secret to check
 };
 
 struct Decision {
@@ -136,9 +139,34 @@ Decision decide_account(const LoginContext& c, const UnmanagedKeysLoader& unmana
 // Unknown subjects are denied (cache_unavailable); others ignored.
 Decision decide_password_auth(const LoginContext& c, bool has_hash);
 
+// True when a login of this directory user needs a TOTP code: the system policy has `mfa`
+// (cachefmt::kMfa) and the user is enrolled. False for every other subject.
+bool mfa_required(const LoginContext& c) noexcept;
+
+// What pam_sm_authenticate asks a directory user for, in this order.
+struct AuthPlan {
+    bool password = true;  // the directory password (decide_password_auth)
+    bool code = false;     // the TOTP code, prompt "Verification code: " (decide_code_auth)
+};
+
+// Without MFA: the password only. With MFA (mfa_required): on sshd, when SSH_AUTH_INFO_0 lists a
+// publickey step that already succeeded (an `AuthenticationMethods publickey,keyboard-interactive`
+// chain), the code only — the key is the first factor; otherwise (no key step, or another
+// service: su, login, sudo) the password and then the code.
+AuthPlan plan_auth(const LoginContext& c);
+
+// pam_sm_authenticate, before the code is checked: allow means "verify the code against the
+// cached secret". Denied: users not active (nothing said), and an enrolled user whose secret is
+// not in the cache (`has_secret` false: JumpCloud users; fail closed, docs/pam.md). Unknown
+// subjects are denied (cache_unavailable); others ignored.
+Decision decide_code_auth(const LoginContext& c, bool has_secret);
+
 // pam_sm_open_session: allow (provision) for active directory users, deny for inactive ones
 // and, on sshd, for a method decide_account() would deny (now with the complete
-// SSH_AUTH_INFO_0; absent, empty or malformed is denied); ignore for everyone else. On allow,
+// SSH_AUTH_INFO_0; absent, empty or malformed is denied) and for a user who needs MFA
+// (mfa_required) when no keyboard-interactive step is listed — the only method that asks for the
+// code, so a key alone cannot skip it whatever AuthenticationMethods says. decide_account()
+// cannot check that: it runs before sshd lists the last method. Ignore for everyone else. On allow,
 // `keys` receives the keys to put in authorized_keys: the directory keys when the system and
 // the user allow public keys, otherwise none.
 Decision decide_session(const LoginContext& c, const UnmanagedKeysLoader& unmanaged,

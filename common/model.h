@@ -40,6 +40,10 @@ struct User {
     Sudo sudo = Sudo::none;
     std::string password_hash;  // crypt(3) string or empty
     std::string totp_secret;    // base32 or empty
+    // The user has enrolled a TOTP device, so a system with `mfa` on asks them for a code. A
+    // user with a totp_secret is always enrolled (validate_directory() sets it); JumpCloud
+    // reports enrolment but never hands out the secret, so its users are enrolled without one.
+    bool mfa_enrolled = false;
     std::vector<std::string> groups;  // supplementary group names
     // Filled by validate_directory(): the gids of `groups` (directory groups and allowlisted
     // local groups), without the primary gid, no duplicates.

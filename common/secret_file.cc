@@ -3,12 +3,12 @@
 #include "secret_file.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "doc_util.h"
 #include "error.h"
@@ -84,7 +84,8 @@ std::string read_trusted_file(const std::string& path, const std::string& what, 
 }
 
 void secure_clear(std::string& s) noexcept {
-    if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+    // explicit_bzero: a plain memset before clear() is a dead store the compiler may drop.
+    if (!s.empty()) explicit_bzero(s.data(), s.size());
     s.clear();
 }
 

@@ -4,8 +4,7 @@
 #include "error.h"
 #include "file_source.h"
 #include "https_client.h"
-#include "https_source.h"
-#include "jumpcloud_source.h"
+#include "net_plugin.h"
 
 namespace dirbind {
 
@@ -16,8 +15,14 @@ FetchResult fetch_directory(const Config& cfg, const FetchState* since, const Fe
         r.dir = load_directory_file(cfg.source.path, skipped);
         return r;
     }
-    if (cfg.source.type == "https") return fetch_https_snapshot(cfg, since, hooks, skipped);
-    if (cfg.source.type == "jumpcloud") return fetch_jumpcloud(cfg, hooks, skipped);
+    if (cfg.source.type == "https" || cfg.source.type == "jumpcloud") {
+        // In dirbind-net.so, so that nothing else loads libcurl (net_plugin.h).
+        const NetPluginApi& net = net_plugin("the " + cfg.source.type + " source");
+        FetchResult r;
+        NetCallError err;
+        if (!net.fetch_directory(cfg, since, hooks, skipped, &r, &err)) rethrow_net_error(err);
+        return r;
+    }
     throw Error(Err::config, "source type '" + cfg.source.type + "' is not supported by this build");
 }
 

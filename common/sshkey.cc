@@ -2,13 +2,12 @@
 #include "log.h"
 #include "sshkey.h"
 
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/obj_mac.h>
+#include <gmp.h>
+#include <nettle/ecc-curve.h>
+#include <nettle/ecc.h>
+#include <nettle/sha2.h>
 
 #include <cstring>
-#include <memory>
 #include <span>
 
 #include "error.h"
@@ -33,18 +32,20 @@ struct KeyType {
     std::string_view name;
     Kind kind;
     std::string_view curve;  // ecdsa: the curve name the blob must repeat
-    int nid;                 // ecdsa: OpenSSL curve, to check the point lies on it
-    std::size_t point_len;   // ecdsa: uncompressed point, 0x04 || X || Y
+    // ecdsa: the curve, to check the point lies on it (nettle, not OpenSSL: sshd runs this for
+    // every key login and loading libcrypto alone costs more than the rest of the call).
+    const ecc_curve* (*curve_params)();
+    std::size_t point_len;  // ecdsa: uncompressed point, 0x04 || X || Y
 };
 
 constexpr KeyType kTypes[] = {
-    {"ssh-ed25519", Kind::ed25519, "", 0, 0},
-    {"ssh-rsa", Kind::rsa, "", 0, 0},
-    {"ecdsa-sha2-nistp256", Kind::ecdsa, "nistp256", NID_X9_62_prime256v1, 65},
-    {"ecdsa-sha2-nistp384", Kind::ecdsa, "nistp384", NID_secp384r1, 97},
-    {"ecdsa-sha2-nistp521", Kind::ecdsa, "nistp521", NID_secp521r1, 133},
-    {"sk-ssh-ed25519@openssh.com", Kind::sk_ed25519, "", 0, 0},
-    {"sk-ecdsa-sha2-nistp256@openssh.com", Kind::sk_ecdsa, "nistp256", NID_X9_62_prime256v1, 65},
+    {"ssh-ed25519", Kind::ed25519, "", nullptr, 0},
+    {"ssh-rsa", Kind::rsa, "", nullptr, 0},
+    {"ecdsa-sha2-nistp256", Kind::ecdsa, "nistp256", nettle_get_secp_256r1, 65},
+    {"ecdsa-sha2-nistp384", Kind::ecdsa, "nistp384", nettle_get_secp_384r1, 97},
+    {"ecdsa-sha2-nistp521", Kind::ecdsa, "nistp521", nettle_get_secp_521r1, 133},
+    {"sk-ssh-ed25519@openssh.com", Kind::sk_ed25519, "", nullptr, 0},
+    {"sk-ecdsa-sha2-nistp256@openssh.com", Kind::sk_ecdsa, "nistp256", nettle_get_secp_256r1, 65},
 };
 
 const KeyType* find_type(std::string_view name) {
@@ -169,20 +170,34 @@ std::size_t check_mpint(Bytes b, const char* what) {
     return bits;
 }
 
+// Owns one GMP integer, so that every exit path frees it.
+class Mpz {
+public:
+    Mpz() { mpz_init(v_); }
+    ~Mpz() { mpz_clear(v_); }
+    Mpz(const Mpz&) = delete;
+    Mpz& operator=(const Mpz&) = delete;
+    mpz_t& get() { return v_; }
+
+private:
+    mpz_t v_;
+};
+
 void check_ec_point(const KeyType& t, Bytes point) {
     std::string type(t.name);
     if (point.size() != t.point_len || point[0] != 0x04)
         fail(type + " public point is not an uncompressed " + std::string(t.curve) + " point");
-    std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(EC_GROUP_new_by_curve_name(t.nid),
-                                                              EC_GROUP_free);
-    std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> p(group ? EC_POINT_new(group.get()) : nullptr,
-                                                          EC_POINT_free);
-    bool ok = p && EC_POINT_oct2point(group.get(), p.get(), point.data(), point.size(), nullptr) == 1 &&
-              EC_POINT_is_at_infinity(group.get(), p.get()) == 0;
-    // We run inside sshd and PAM stacks: leave no stale errors for the next OpenSSL user.
-    ERR_clear_error();
-    if (!group || !p) throw Error(Err::io, "OpenSSL cannot set up curve " + std::string(t.curve));
-    if (!ok) fail(type + " public point is not on curve " + std::string(t.curve));
+    std::size_t coord = (t.point_len - 1) / 2;
+    Mpz x, y;
+    mpz_import(x.get(), coord, 1, 1, 1, 0, point.data() + 1);
+    mpz_import(y.get(), coord, 1, 1, 1, 0, point.data() + 1 + coord);
+    // ecc_point_set() refuses coordinates outside [0, p) and any (x, y) off the curve
+    // equation; the point at infinity has no uncompressed encoding, so it cannot get here.
+    ecc_point p;
+    ecc_point_init(&p, t.curve_params());
+    int on_curve = ecc_point_set(&p, x.get(), y.get());
+    ecc_point_clear(&p);
+    if (on_curve != 1) fail(type + " public point is not on curve " + std::string(t.curve));
 }
 
 // The blob must be exactly what OpenSSH's sshkey_from_blob() reads for `t`, nothing after.
@@ -366,13 +381,12 @@ std::string to_line(const PublicKey& k) {
 }
 
 std::string fingerprint(const PublicKey& k) {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (EVP_Digest(k.blob.data(), k.blob.size(), md, &len, EVP_sha256(), nullptr) != 1) {
-        ERR_clear_error();
-        throw Error(Err::io, "SHA-256 failed");
-    }
-    return "SHA256:" + b64_encode(Bytes(md, len), false);
+    sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, k.blob.size(), k.blob.data());
+    std::uint8_t md[SHA256_DIGEST_SIZE];
+    sha256_digest(&ctx, sizeof md, md);
+    return "SHA256:" + b64_encode(Bytes(md, sizeof md), false);
 }
 
 std::vector<AuthorizedKey> parse_authorized_keys(std::string_view text, const std::string& name,

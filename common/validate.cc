@@ -369,6 +369,7 @@ std::string Validator::check_user(User& u) {
     }
     if (std::string r = check_password_hash(u.password_hash); !r.empty()) return r;
     if (std::string r = check_totp_secret(u.totp_secret); !r.empty()) return r;
+    if (!u.totp_secret.empty()) u.mfa_enrolled = true;  // a secret is an enrolment
 
     // The primary group: a directory group, or a private group named after the user.
     std::uint32_t g = gids_.find(u.gid);

@@ -4,12 +4,16 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
 #include <exception>
 #include <string>
 
 #include "log.h"
 #include "login_policy.h"
 #include "pam_module.h"
+#include "totp.h"
 
 namespace dirbind::pam {
 namespace {
@@ -83,6 +87,53 @@ int account(pam_handle_t* pamh, int flags, int argc, const char** argv) {
     return account_result(d);
 }
 
+// ---- MFA (docs/pam.md, "MFA") ----------------------------------------------------------------
+
+constexpr const char* kCodePrompt = "Verification code: ";  // what JumpCloud's agent asks
+
+// Asks for the TOTP code without echo. PAM_SUCCESS with *code set, or the conversation's error.
+int ask_code(pam_handle_t* pamh, std::string* code) {
+    char* resp = nullptr;
+    int rc = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", kCodePrompt);
+    if (resp != nullptr) {
+        if (rc == PAM_SUCCESS) *code = resp;
+        explicit_bzero(resp, std::strlen(resp));
+        std::free(resp);
+    }
+    if (rc == PAM_SUCCESS && resp == nullptr) return PAM_CONV_ERR;
+    return rc;
+}
+
+// The second factor, once the first (password, or sshd's public key) has passed.
+int check_code(const Setup& s, const Facts& f, const std::string& code, const std::string& secret) {
+    Decision d = decide_code_auth(f.ctx, !secret.empty());
+    record(d, "auth");
+    if (d.verdict != Verdict::allow) return auth_result(d, false);
+    std::string why;
+    switch (verify_totp(secret, code, std::time(nullptr), s.cfg.cache_dir + "/" + kTotpStateDir, f.user,
+                        f.uid, &why)) {
+        case TotpResult::ok:
+            log(LogLevel::info, "user " + f.user + ": verification code accepted");
+            return PAM_SUCCESS;
+        case TotpResult::wrong_code:
+            log(LogLevel::warning, "user " + f.user + ": wrong verification code");
+            return PAM_AUTH_ERR;
+        case TotpResult::replayed:
+            log(LogLevel::warning, "user " + f.user + ": verification code refused: it was used already");
+            return PAM_AUTH_ERR;
+        case TotpResult::bad_secret:
+            log(LogLevel::error,
+                "user " + f.user + ": verification code refused: the cached TOTP secret is corrupt");
+            return PAM_AUTH_ERR;
+        case TotpResult::store_failed:
+            // Without the record a code could be used twice: refused, never accepted blind.
+            log(LogLevel::error,
+                "user " + f.user + ": verification code refused: the replay record cannot be used: " + why);
+            return PAM_AUTHINFO_UNAVAIL;
+    }
+    return PAM_AUTH_ERR;
+}
+
 int authenticate(pam_handle_t* pamh, int argc, const char** argv) {
     LogScope scope(pamh, false);
     Setup s = load_setup(argc, argv);
@@ -93,27 +144,46 @@ int authenticate(pam_handle_t* pamh, int argc, const char** argv) {
     std::string hash;
     bool password_ok = false;
     if (f.ctx.subject == Subject::directory_user) {
-        // Ask before judging, like pam_unix: the prompt says nothing about the account.
+        const AuthPlan plan = plan_auth(f.ctx);
+        // Ask before judging, like pam_unix: the prompts say nothing about the account.
         const char* token = nullptr;
-        int rc = pam_get_authtok(pamh, PAM_AUTHTOK, &token, nullptr);
-        if (rc == PAM_CONV_AGAIN) return PAM_INCOMPLETE;
-        if (rc != PAM_SUCCESS || token == nullptr) {
-            log(LogLevel::warning, "user " + f.user + ": no password obtained");
-            return PAM_AUTH_ERR;
+        if (plan.password) {
+            int rc = pam_get_authtok(pamh, PAM_AUTHTOK, &token, nullptr);
+            if (rc == PAM_CONV_AGAIN) return PAM_INCOMPLETE;
+            if (rc != PAM_SUCCESS || token == nullptr) {
+                log(LogLevel::warning, "user " + f.user + ": no password obtained");
+                return PAM_AUTH_ERR;
+            }
+        }
+        std::string code, totp_secret;
+        if (plan.code) {
+            int rc = ask_code(pamh, &code);
+            if (rc == PAM_CONV_AGAIN) return PAM_INCOMPLETE;
+            if (rc != PAM_SUCCESS) {
+                log(LogLevel::warning, "user " + f.user + ": no verification code obtained");
+                return PAM_AUTH_ERR;
+            }
         }
         UserState secret_state = UserState::active;
-        Err e = read_secret(s.cfg, f.user, &hash, &secret_state);
+        Err e = read_secret(s.cfg, f.user, &hash, &secret_state, plan.code ? &totp_secret : nullptr);
         if (e == Err::unavailable) return PAM_AUTHINFO_UNAVAIL;
         // The two files are replaced one after the other by a sync: the stricter state wins.
         if (secret_state != UserState::active) f.ctx.account.state = secret_state;
-        Decision d = decide_password_auth(f.ctx, !hash.empty());
-        if (d.verdict == Verdict::allow) {
-            password_ok = verify_password(token, hash);
-            log(password_ok ? LogLevel::info : LogLevel::warning,
-                "user " + f.user + (password_ok ? ": password accepted" : ": wrong password"));
+        if (plan.password) {
+            Decision d = decide_password_auth(f.ctx, !hash.empty());
+            if (d.verdict == Verdict::allow) {
+                password_ok = verify_password(token, hash);
+                log(password_ok ? LogLevel::info : LogLevel::warning,
+                    "user " + f.user + (password_ok ? ": password accepted" : ": wrong password"));
+            }
+            record(d, "auth");
+            // A wrong password ends it here: the code is neither checked nor used up.
+            if (int rc = auth_result(d, password_ok); rc != PAM_SUCCESS || !plan.code) return rc;
         }
-        record(d, "auth");
-        return auth_result(d, password_ok);
+        int rc = check_code(s, f, code, totp_secret);
+        explicit_bzero(code.data(), code.size());
+        explicit_bzero(totp_secret.data(), totp_secret.size());
+        return rc;
     }
     Decision d = decide_password_auth(f.ctx, false);
     record(d, "auth");

@@ -88,6 +88,7 @@ void read_identity(const Config& cfg, const std::string& user, Facts* f, Subject
     f->ctx.account.name = user;
     f->ctx.account.state = static_cast<UserState>(u.state);
     f->ctx.account.public_key_auth = (u.flags & cachefmt::kUserPublicKeyAuth) != 0;
+    f->ctx.account.mfa_enrolled = (u.flags & cachefmt::kUserHasTotp) != 0;
     f->ctx.account.keys = key_lines(u);
 }
 
@@ -141,7 +142,8 @@ int gather(pam_handle_t* pamh, const Setup& s, Facts* f) {
     return PAM_SUCCESS;
 }
 
-Err read_secret(const Config& cfg, const std::string& user, std::string* hash, UserState* state) {
+Err read_secret(const Config& cfg, const std::string& user, std::string* hash, UserState* state,
+                std::string* totp_secret) {
     ScopedCache cache(cfg.cache_dir.c_str(), cachefmt::kSecrets);
     Pin pin;
     if (pin.acquire(cache.get()) != Err::ok) {
@@ -153,6 +155,7 @@ Err read_secret(const Config& cfg, const std::string& user, std::string* hash, U
     if (e != Err::ok) return e;
     *hash = sv.password_hash;
     *state = static_cast<UserState>(sv.state);
+    if (totp_secret != nullptr) *totp_secret = sv.totp_secret;
     return Err::ok;
 }
 

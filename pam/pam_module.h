@@ -67,9 +67,11 @@ struct Facts {
 // identity cache. Returns PAM_SUCCESS, or the error of pam_get_user().
 int gather(pam_handle_t* pamh, const Setup& s, Facts* f);
 
-// The directory user's password hash and state from secrets.db. Err::ok, Err::not_found (no
-// record: no hash) or Err::unavailable (secrets.db missing, untrusted or corrupt).
-Err read_secret(const Config& cfg, const std::string& user, std::string* hash, UserState* state);
+// The directory user's password hash, state and (when `totp_secret` is given) TOTP secret from
+// secrets.db. Err::ok, Err::not_found (no record: no hash, no secret) or Err::unavailable
+// (secrets.db missing, untrusted or corrupt).
+Err read_secret(const Config& cfg, const std::string& user, std::string* hash, UserState* state,
+                std::string* totp_secret = nullptr);
 
 // The keys in ~/.ssh/<cfg.unmanaged_keys_file>, read as root without following any symlink:
 // the home and ~/.ssh must be directories owned by the user (~/.ssh not group/world-writable),

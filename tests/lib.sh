@@ -4,6 +4,8 @@ SRC=${DIRBIND_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${DIRBIND_BUILD:-$SRC/build}
 CLI=${DIRBIND_CLI:-$BUILD/dirbind}
 NSS_SO=${DIRBIND_NSS_MODULE:-$BUILD/libnss_dirbind.so.2}
+# The network plugin the built dirbind and pam_dirbind.so load instead of the installed one.
+export DIRBIND_NET_PLUGIN=${DIRBIND_NET_PLUGIN:-$BUILD/dirbind-net.so}
 T=$(mktemp -d "${TMPDIR:-/tmp}/dirbind-sh.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fails=0

@@ -29,6 +29,8 @@ mkdir -p /run/sshd /etc/dirbind /var/lib/dirbind
 
 install -m 0644 "$BUILD/libnss_dirbind.so.2" "$LIBDIR/libnss_dirbind.so.2"
 install -m 0755 "$BUILD/dirbind" /usr/sbin/dirbind
+# The network plugin where the built binaries look for it (the Makefile's PLUGINDIR).
+install -D -m 0644 "$BUILD/dirbind-net.so" "$LIBDIR/dirbind/dirbind-net.so"
 if [ -f "$BUILD/pam_dirbind.so" ]; then
     mkdir -p "$LIBDIR/security"
     install -m 0644 "$BUILD/pam_dirbind.so" "$LIBDIR/security/pam_dirbind.so"

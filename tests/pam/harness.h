@@ -109,8 +109,9 @@ inline std::string reexec_under_wrappers(char** argv,
     exit(2);
 }
 
-// One PAM transaction through libpam, with a conversation that answers password prompts and
-// records every message, and the module's log lines of each call.
+// One PAM transaction through libpam, with a conversation that answers password prompts (and
+// "Verification code" prompts with `code`) and records every message, and the module's log
+// lines of each call.
 class Pam {
 public:
     Pam(const std::string& service, const std::string& user, std::string password = "")
@@ -158,6 +159,8 @@ public:
 
     std::vector<std::string> errors, infos;  // PAM_ERROR_MSG / PAM_TEXT_INFO texts
     int prompts = 0;                         // password prompts answered
+    std::string code;                        // the answer to "Verification code: " prompts
+    int code_prompts = 0;                    // those prompts answered
     unsigned delay_usec = 0;                 // the fail delay libpam was asked to apply
     std::string log;                         // module log lines of all calls so far
 
@@ -201,6 +204,11 @@ private:
             switch (msg[i]->msg_style) {
                 case PAM_PROMPT_ECHO_OFF:
                 case PAM_PROMPT_ECHO_ON:
+                    if (strstr(msg[i]->msg, "Verification code") != nullptr) {
+                        ++self->code_prompts;
+                        r[i].resp = strdup(self->code.c_str());
+                        break;
+                    }
                     ++self->prompts;
                     r[i].resp = strdup(self->password_.c_str());
                     break;

@@ -11,7 +11,8 @@
 #     over the host's (nothing on the host changes): dpkg -i of the three packages, then
 #     nsswitch.conf, the PAM stack (pam-auth-update), local password changes still working,
 #     the _dirbind user, the sshd drop-in as sshd reads it, the units (systemd-analyze
-#     verify), a real sync + getent + authorized-keys as _dirbind; dpkg -r restores
+#     verify), a real sync + getent + authorized-keys as _dirbind, the network plugin found
+#     where the package put it and kept out of the CLI and the PAM module; dpkg -r restores
 #     nsswitch.conf and the PAM stack byte for byte, a reinstall after removal adds dirbind
 #     again, and dpkg --purge restores both byte for byte and deletes what the packages made.
 . "$(dirname "$0")/../lib.sh"
@@ -56,6 +57,8 @@ fi
 # ---------------------------------------------------------------------------------------
 # Inside a private mount namespace from here on.
 DEBS=$2
+# The installed binaries must find the installed plugin, not the build tree's (lib.sh).
+unset DIRBIND_NET_PLUGIN
 VERSION=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -S Version)
 mount --make-rprivate /
 
@@ -203,7 +206,8 @@ for f in /etc/dirbind/dirbind.yaml /etc/dirbind/dirbind.yaml.example /etc/dirbin
     /lib/systemd/system/dirbind-sync.timer /usr/share/man/man8/dirbind.8.gz \
     /usr/share/man/man5/dirbind.yaml.5.gz /usr/share/man/man8/pam_dirbind.8.gz \
     /usr/share/man/man8/libnss_dirbind.8.gz "/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libnss_dirbind.so.2" \
-    "/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/security/pam_dirbind.so"; do
+    "/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/security/pam_dirbind.so" \
+    "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/dirbind/dirbind-net.so"; do
     [ -e "$f" ] && ok "installed $f" || bad "missing $f"
 done
 check "/var/lib/dirbind is 0755 root" "755 root root" "$(stat -c '%a %U %G' /var/lib/dirbind)"
@@ -247,6 +251,16 @@ keys=$(setpriv --reuid=_dirbind --regid=_dirbind --clear-groups --inh-caps=-all 
     /usr/sbin/dirbind authorized-keys alice 2>&1)
 contains "authorized-keys alice as _dirbind" "ssh-ed25519 AAAA" "$keys"
 dirbind status >/dev/null 2>&1 && ok "dirbind status: exit 0 after a sync" || bad "dirbind status failed"
+# A network source loads the plugin from where the package put it; in a network namespace of
+# its own nothing answers, so the error must be the connection's, not the plugin's.
+printf 'source:\n  type: https\n  url: https://127.0.0.1:9/snapshot\n  retries: 0\ncache_dir: %s/netcache\n' \
+    "$T" >"$T/net.yaml"
+out=$(unshare --net dirbind --config "$T/net.yaml" check-config 2>&1)
+contains "the installed dirbind loads its network plugin (https source)" "GET https://127.0.0.1:9/snapshot: " "$out"
+for bin in /usr/sbin/dirbind "/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/security/pam_dirbind.so"; do
+    check "$bin links no libcurl or libcrypto" "" "$(ldd "$bin" | grep -E 'libcurl|libcrypto|libssl|gnutls')"
+done
+contains "the dirbind package depends on libcurl (for the plugin)" "libcurl" "$(dpkg-query -W -f='${Depends}' dirbind)"
 # The PAM stack as pam-auth-update wrote it, through su (root: no password asked): account
 # (pam_dirbind + pam_unix with the dirbind shadow map) lets active alice in, session
 # creates her home with her directory key; suspended bob is refused.

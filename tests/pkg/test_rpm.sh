@@ -43,7 +43,20 @@ has_files "$main" /usr/sbin/dirbind /etc/dirbind /etc/dirbind/dirbind.yaml \
     /etc/dirbind/dirbind.yaml.example /etc/dirbind/directory.yaml.example \
     /etc/ssh/sshd_config.d/dirbind.conf /usr/lib/systemd/system/dirbind-sync.service \
     /usr/lib/systemd/system/dirbind-sync.timer /var/lib/dirbind \
-    /usr/share/man/man8/dirbind.8 /usr/share/man/man5/dirbind.yaml.5
+    /usr/share/man/man8/dirbind.8 /usr/share/man/man5/dirbind.yaml.5 "$libdir/dirbind/dirbind-net.so"
+# The binaries look for the plugin where the RPM puts it (PLUGINDIR), not at the Debian path:
+# the RPM's dirbind (built on this host, so it runs here) names the path it could not load.
+mkdir -p "$T/rpmroot"
+rpm2archive - <"$main" | tar -xzf - -C "$T/rpmroot" ./usr/sbin/dirbind
+printf 'source:\n  type: https\n  url: https://127.0.0.1:9/snapshot\ncache_dir: %s/netcache\n' "$T" >"$T/net.yaml"
+if [ -e "$libdir/dirbind/dirbind-net.so" ]; then
+    echo "SKIP (part): $libdir/dirbind/dirbind-net.so exists on this host: the path check would load it"
+else
+    contains "the RPM's dirbind looks for its plugin in $libdir/dirbind" \
+        "the https source needs $libdir/dirbind/dirbind-net.so: No such file or directory" \
+        "$(env -u DIRBIND_NET_PLUGIN "$T/rpmroot/usr/sbin/dirbind" --config "$T/net.yaml" check-config 2>&1)"
+fi
+check "the plugin provides nothing to other packages" "" "$(rpm -qp --provides "$main" | grep dirbind-net)"
 all=$(rpm -qlp "$main" "$nss" "$pam" 2>/dev/null)
 if grep -E -- '-linux-gnu|^/lib/|pam-configs|cron' <<<"$all"; then
     bad "Debian paths in the RPMs (above)"

@@ -1,7 +1,7 @@
 // test_jumpcloud_map.cc — tests for common/jumpcloud_map.cc: the system object → policy, a
 // bound-user element → binding, user details → User (name, state, uid, keys, sudo, gecos, groups,
-// wrong types), the uid allocation (deterministic, stable, never shared, never reused) and its
-// persisted table.
+// MFA enrolment and its exclusion, wrong types), the uid allocation (deterministic, stable,
+// never shared, never reused) and its persisted table.
 // <fstream> and nlohmann first: cmocka defines a fail() macro that breaks std::basic_ios::fail.
 #include <sys/stat.h>
 
@@ -281,6 +281,84 @@ void test_user_gecos_and_groups(void**) {
     assert_string_equal(u.groups[1].c_str(), "ops");
 }
 
+void test_user_mfa(void**) {
+    const std::time_t now = 1800000000;  // 2027-01-15T08:00:00Z
+    struct Case {
+        const char* patch;
+        bool enrolled;
+    } cases[] = {
+        {R"({})", true},  // the example: totp_enabled and mfa.configured
+        {R"({"totp_enabled": false})", true},
+        {R"({"mfa": {"configured": false}})", true},
+        {R"({"totp_enabled": false, "mfa": {"configured": false}})", false},
+        {R"({"totp_enabled": false, "mfa": null})", false},
+        {R"({"totp_enabled": null, "mfa": {"configured": true}})", true},
+        // An exclusion without an end, or one that has not ended, exempts the user...
+        {R"({"mfa": {"exclusion": true}})", false},
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": null}})", false},
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": "2027-01-15T08:00:01Z"}})", false},
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": "2030-01-01T00:00:00.000Z"}})", false},
+        // ...an ended one does not (the exact second counts as ended).
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": "2027-01-15T08:00:00Z"}})", true},
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": "2020-06-01T12:00:00.123Z"}})", true},
+        // Time zones: 09:00:01+01:00 is 08:00:01Z, still running; 08:59:59+01:00 has ended.
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": "2027-01-15T09:00:01+01:00"}})", false},
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": "2027-01-15T08:59:59+01:00"}})", true},
+        {R"({"mfa": {"exclusion": false, "exclusionUntil": "2030-01-01T00:00:00Z"}})", true},
+        // An exclusion of a user who is not enrolled leaves them not enrolled.
+        {R"({"totp_enabled": false, "mfa": {"configured": false, "exclusion": true}})", false},
+    };
+    for (const auto& c : cases) {
+        json d = example_user();
+        d.merge_patch(json::parse(c.patch));
+        std::string why;
+        auto j = dirbind::map_user(d, bound(), &why, now);
+        if (!j) fail_msg("%s: not mapped: %s", c.patch, why.c_str());
+        if (j->user.mfa_enrolled != c.enrolled) fail_msg("%s: enrolled=%d", c.patch, j->user.mfa_enrolled);
+        assert_true(j->user.totp_secret.empty());  // JumpCloud never hands the secret out
+    }
+    // A missing mfa object and no totp_enabled: not enrolled.
+    json d = example_user();
+    d.erase("mfa");
+    d.erase("totp_enabled");
+    assert_false(mapped(d).mfa_enrolled);
+
+    static const char* const bad[][2] = {
+        {R"({"totp_enabled": "true"})", "totp_enabled: not a boolean"},
+        {R"({"mfa": true})", "mfa: not an object"},
+        {R"({"mfa": {"configured": 1}})", "mfa.configured: not a boolean"},
+        {R"({"mfa": {"exclusion": "yes"}})", "mfa.exclusion: not a boolean"},
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": 1893456000}})", "mfa.exclusionUntil: not a string"},
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": "next week"}})",
+         "mfa.exclusionUntil: 'next week' is not"},
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": "2027-02-30T00:00:00Z"}})", "is not an ISO 8601"},
+        {R"({"mfa": {"exclusion": true, "exclusionUntil": "2027-01-15T08:00:00"}})", "is not an ISO 8601"},
+    };
+    for (const auto& c : bad) {
+        json j = example_user();
+        j.merge_patch(json::parse(c[0]));
+        std::string why;
+        if (dirbind::map_user(j, bound(), &why, now)) fail_msg("%s: mapped", c[0]);
+        if (why.find(c[1]) == std::string::npos) fail_msg("%s: '%s' lacks '%s'", c[0], why.c_str(), c[1]);
+    }
+}
+
+void test_iso8601(void**) {
+    using dirbind::parse_iso8601;
+    assert_int_equal(*parse_iso8601("1970-01-01T00:00:00Z"), 0);
+    assert_int_equal(*parse_iso8601("2027-01-15T08:00:00Z"), 1800000000);
+    assert_int_equal(*parse_iso8601("2027-01-15T08:00:00.999999999Z"), 1800000000);
+    assert_int_equal(*parse_iso8601("2027-01-15T10:30:00+02:30"), 1800000000);
+    assert_int_equal(*parse_iso8601("2027-01-15T05:00:00-03:00"), 1800000000);
+    assert_int_equal(*parse_iso8601("2024-02-29T00:00:00Z"), 1709164800);  // a leap day
+    for (const char* bad :
+         {"", "2027-01-15", "2027-01-15T08:00Z", "2027-01-15 08:00:00Z", "2027-13-01T00:00:00Z",
+          "2027-00-01T00:00:00Z", "2027-01-32T00:00:00Z", "2023-02-29T00:00:00Z", "2027-01-15T24:00:00Z",
+          "2027-01-15T08:00:00.Z", "2027-01-15T08:00:00Zjunk", "2027-01-15T08:00:00+0100",
+          "+2027-01-15T08:00:00Z", "2027-01-15T08:00:00+24:00"})
+        if (parse_iso8601(bad)) fail_msg("'%s' parsed", bad);
+}
+
 void test_user_wrong_types(void**) {
     static const char* const cases[][2] = {
         {R"({"username": 5})", "username: not a string"},
@@ -410,6 +488,8 @@ int main() {
         cmocka_unit_test(test_user_keys),
         cmocka_unit_test(test_user_sudo),
         cmocka_unit_test(test_user_gecos_and_groups),
+        cmocka_unit_test(test_user_mfa),
+        cmocka_unit_test(test_iso8601),
         cmocka_unit_test(test_user_wrong_types),
         cmocka_unit_test(test_allocator),
         cmocka_unit_test(test_allocator_conflicts),

@@ -1,7 +1,8 @@
 // test_login_policy.cc — common/login_policy.h as tables: who is whose (classify), how sshd's
 // SSH_AUTH_INFO_0 is read, and every login method × system switch × user switch × state, the
 // root rule, missing auth info, chained methods, revoked / current / hand-added keys, password
-// checks with real hashes, and the keys a session provisions.
+// checks with real hashes, the keys a session provisions, and the MFA rules (what auth asks,
+// the code decision, the session's keyboard-interactive requirement).
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -487,6 +488,142 @@ void password_verification(void**) {
     assert_false(verify_password(huge, test::make_hash("$6$", huge)));
 }
 
+// ---- MFA -------------------------------------------------------------------------------------
+
+constexpr std::uint32_t MFA = cachefmt::kMfa;
+
+void mfa_required_needs_policy_and_enrolment(void**) {
+    for (std::uint32_t policy : {0u, MFA, PW | PK | MFA})
+        for (bool enrolled : {false, true}) {
+            LoginContext c = alice("sshd", policy, nullptr);
+            c.account.mfa_enrolled = enrolled;
+            assert_int_equal(mfa_required(c), (policy & MFA) && enrolled);
+            for (Subject s : {Subject::other, Subject::root, Subject::unknown}) {
+                c.subject = s;
+                assert_false(mfa_required(c));  // local users, root: never dirbind's second factor
+            }
+        }
+}
+
+void mfa_auth_plan(void**) {
+    const std::string key = "publickey " + key_text(1) + "\n";
+    struct Row {
+        const char* svc;
+        std::uint32_t policy;
+        bool enrolled;
+        const char* info;  // SSH_AUTH_INFO_0 in the keyboard-interactive step (nullptr: unset)
+        bool password, code;
+    } rows[] = {
+        // Without MFA nothing changes: the password, never a code.
+        {"sshd", PW | PK, true, nullptr, true, false},
+        {"sshd", PW | PK, true, "", true, false},
+        {"sshd", PW | PK | MFA, false, nullptr, true, false},
+        {"sshd", PW | PK | MFA, false, "KEY", true, false},
+        {"sudo", PW | MFA, false, nullptr, true, false},
+        // With MFA: after a key, the code alone; without one, the password and the code.
+        {"sshd", PW | PK | MFA, true, "KEY", false, true},
+        {"sshd", PK | MFA, true, "KEY", false, true},
+        {"sshd", PW | PK | MFA, true, "", true, true},
+        {"sshd", PW | PK | MFA, true, nullptr, true, true},
+        {"sshd", PW | PK | MFA, true, "password\n", true, true},
+        {"sshd", PW | PK | MFA, true, "publickeyX AAAA\n", true, true},          // not a key step
+        {"sshd", PW | PK | MFA, true, "publickey x\n\npassword\n", true, true},  // malformed: proves nothing
+        // Other services never skip the password, whatever the variable says.
+        {"su", PW | PK | MFA, true, "KEY", true, true},
+        {"login", PW | MFA, true, nullptr, true, true},
+        {"sudo", MFA, true, nullptr, true, true},
+    };
+    for (const auto& r : rows) {
+        std::string info = r.info && std::string(r.info) == "KEY" ? key : r.info ? r.info : "";
+        LoginContext c = alice(r.svc, r.policy, r.info ? info.c_str() : nullptr);
+        c.account.mfa_enrolled = r.enrolled;
+        AuthPlan p = plan_auth(c);
+        if (p.password != r.password || p.code != r.code)
+            fail_msg("%s policy=%u enrolled=%d info=%s: asks password=%d code=%d, expected %d %d", r.svc,
+                     r.policy, r.enrolled, r.info ? r.info : "(unset)", p.password, p.code, r.password,
+                     r.code);
+    }
+}
+
+void mfa_code_auth_table(void**) {
+    for (bool secret : {false, true})
+        for (UserState st : kStates) {
+            LoginContext c = alice("sshd", PK | MFA, nullptr);
+            c.account.mfa_enrolled = true;
+            c.account.state = st;
+            Decision d = decide_code_auth(c, secret);
+            char what[96];
+            snprintf(what, sizeof what, "secret=%d %s", secret, to_string(st));
+            if (st != UserState::active) {
+                assert_int_equal(int(d.verdict), int(Verdict::deny));
+                assert_true(d.user_message.empty());  // nothing said before the code is checked
+            } else if (!secret) {
+                // JumpCloud: enrolled, but no secret to check against. Refused, and logged why.
+                expect(d, Verdict::deny, Reason::no_totp_secret, what);
+                assert_true(d.log_message.find("no TOTP secret") != std::string::npos);
+                assert_true(d.log_message.find("alice") != std::string::npos);
+            } else {
+                expect(d, Verdict::allow, Reason::none, what);
+            }
+        }
+    LoginContext c = alice("sshd", PK | MFA, nullptr);
+    c.subject = Subject::other;
+    expect(decide_code_auth(c, true), Verdict::ignore, Reason::none, "other");
+    c.subject = Subject::unknown;
+    expect(decide_code_auth(c, true), Verdict::deny, Reason::cache_unavailable, "unknown");
+}
+
+void mfa_session_needs_keyboard_interactive(void**) {
+    const std::string key = "publickey " + key_text(1) + "\n";
+    struct Row {
+        const char* what;
+        const char* svc;
+        std::uint32_t policy;
+        bool enrolled;
+        std::string info;
+        Verdict v;
+        Reason r;
+    } rows[] = {
+        {"key alone, MFA user", "sshd", PW | PK | MFA, true, key, Verdict::deny, Reason::mfa_not_done},
+        {"key + code", "sshd", PW | PK | MFA, true, key + "keyboard-interactive/pam\n", Verdict::allow,
+         Reason::none},
+        {"password + code (one kbd-int step)", "sshd", PW | MFA, true, "keyboard-interactive/pam\n",
+         Verdict::allow, Reason::none},
+        {"password method: no code was asked", "sshd", PW | MFA, true, "password\n", Verdict::deny,
+         Reason::mfa_not_done},
+        {"key alone, not enrolled", "sshd", PK | MFA, false, key, Verdict::allow, Reason::none},
+        {"key alone, system MFA off", "sshd", PK, true, key, Verdict::allow, Reason::none},
+        {"not sshd: auth asked the code", "login", PW | MFA, true, "", Verdict::allow, Reason::none},
+        // The method rules still come first: a key the system refuses is refused as such.
+        {"key on a no-keys system", "sshd", PW | MFA, true, key + "keyboard-interactive/pam\n", Verdict::deny,
+         Reason::publickey_system},
+    };
+    for (const auto& r : rows) {
+        LoginContext c = alice(r.svc, r.policy, r.info.c_str());
+        c.account.mfa_enrolled = r.enrolled;
+        std::vector<std::string> keys;
+        Decision d = decide_session(c, no_unmanaged(), &keys);
+        expect(d, r.v, r.r, r.what);
+        if (r.r == Reason::mfa_not_done) {
+            assert_true(d.user_message.find("verification code") != std::string::npos);
+            assert_true(keys.empty());
+        }
+    }
+}
+
+void mfa_account_defers_to_session(void**) {
+    // sshd runs the account step inside the keyboard-interactive step, before listing it: the
+    // chain shows only the key there (and a key-only login shows nothing). Neither is refused
+    // at account; the session step above decides.
+    LoginContext c = alice("sshd", PW | PK | MFA, ("publickey " + key_text(1) + "\n").c_str());
+    c.account.mfa_enrolled = true;
+    expect(decide_account(c, no_unmanaged()), Verdict::allow, Reason::none, "chain, at account");
+    c.auth_info = "";
+    expect(decide_account(c, no_unmanaged()), Verdict::allow, Reason::none, "one method, at account");
+    c.account.state = UserState::suspended;
+    expect(decide_account(c, no_unmanaged()), Verdict::deny, Reason::suspended, "suspended MFA user");
+}
+
 // ---- session, chauthtok, passthrough ---------------------------------------------------------
 
 void session_keys_table(void**) {
@@ -595,6 +732,11 @@ int main() {
         cmocka_unit_test(session_rechecks_methods_on_sshd),
         cmocka_unit_test(session_keys_match_effective_keys),
         cmocka_unit_test(chauthtok_and_passthrough),
+        cmocka_unit_test(mfa_required_needs_policy_and_enrolment),
+        cmocka_unit_test(mfa_auth_plan),
+        cmocka_unit_test(mfa_code_auth_table),
+        cmocka_unit_test(mfa_session_needs_keyboard_interactive),
+        cmocka_unit_test(mfa_account_defers_to_session),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

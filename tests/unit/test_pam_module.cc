@@ -1,8 +1,10 @@
 // test_pam_module.cc — pam_dirbind.so ($DIRBIND_PAM_MODULE) through real libpam (pam_wrapper for
 // the service files, nss_wrapper + the built NSS module for users): every PAM type, the method
 // matrix, user states, the root rule, missing SSH_AUTH_INFO_0, revoked / current / hand-added
-// keys, passwords with real hashes, the chauthtok message, local users left alone and their
-// names kept out of the log. Provisioning as real root is test_pam_session's.
+// keys, passwords with real hashes, MFA (the code asked when and only when needed, wrong,
+// replayed, no secret cached, the session's refusal of a key alone), the chauthtok message,
+// local users left alone and their names kept out of the log. Provisioning as real root is
+// test_pam_session's.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -27,6 +29,7 @@ extern "C" {
 #include "cache_writer.h"
 #include "model.h"
 #include "test_util.h"
+#include "totp.h"
 
 using namespace dirbind;
 using dirbind::test::key_line;
@@ -40,13 +43,15 @@ namespace {
 #define PAM_WRAPPER_MODULES "/usr/lib/x86_64-linux-gnu/pam_wrapper"
 
 std::string g_dir;  // scratch: svc/, passwd, group, nsscache/, cache/, home/, dirbind.yaml
+const char kMiaSecret[] = "JBSWY3DPEHPK3PXP";
 std::string g_hash_alice, g_hash_bob, g_hash_nopk, g_hash_ivan, g_hash_fred;
 
-SystemPolicy policy(bool pw, bool pk, bool root) {
+SystemPolicy policy(bool pw, bool pk, bool root, bool mfa = false) {
     SystemPolicy p;
     p.password_auth = pw;
     p.public_key_auth = pk;
     p.root_login = root;
+    p.mfa = mfa;
     return p;
 }
 const SystemPolicy kAll = policy(true, true, true);
@@ -76,6 +81,12 @@ Directory directory(const SystemPolicy& p) {
     add("nopk", 5008, UserState::active, g_hash_nopk, {4}, false);
     add("nopw", 5009, UserState::active, "", {});
     add("ivan", 5010, UserState::active, g_hash_ivan, {});
+    // MFA: mia is enrolled with her secret in the cache; jay is enrolled without one (JumpCloud).
+    add("mia", 5011, UserState::active, g_hash_alice, {6});
+    d.users.back().totp_secret = kMiaSecret;
+    d.users.back().mfa_enrolled = true;
+    add("jay", 5012, UserState::active, g_hash_alice, {7});
+    d.users.back().mfa_enrolled = true;
     return d;
 }
 
@@ -427,6 +438,203 @@ void password_use_first_pass(void**) {
     }
 }
 
+// ---- MFA -------------------------------------------------------------------------------------
+
+const SystemPolicy kMfa = policy(true, true, false, true);
+
+// mia's code for the time step `delta` steps from now.
+std::string mia_code(int delta = 0) {
+    std::vector<unsigned char> key;
+    if (!base32_decode(kMiaSecret, &key)) fail_msg("bad test secret");
+    return hotp(key, totp_step(time(nullptr)) + delta);
+}
+
+// Forget which codes were used, so that each test starts afresh.
+void forget_codes() {
+    unlink((g_dir + "/cache/totp/mia").c_str());
+}
+
+void mfa_code_asked_and_accepted(void**) {
+    use(kMfa);
+    forget_codes();
+    {
+        // sshd, after a public key (AuthenticationMethods publickey,keyboard-interactive): the code only.
+        Pam p("sshd", "mia", "wrong password, never asked");
+        p.set_auth_info("publickey " + key_text(6) + "\n");
+        p.code = mia_code();
+        assert_int_equal(p.authenticate(), PAM_SUCCESS);
+        assert_int_equal(p.prompts, 0);
+        assert_int_equal(p.code_prompts, 1);
+        assert_true(p.logged("user mia: verification code accepted"));
+        assert_false(p.logged(p.code));  // never the code
+        // The account step runs inside that keyboard-interactive step, before sshd lists it.
+        assert_int_equal(p.account(), PAM_SUCCESS);
+    }
+    struct stat st;
+    assert_int_equal(stat((g_dir + "/cache/totp").c_str(), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    assert_int_equal(stat((g_dir + "/cache/totp/mia").c_str(), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    {
+        // Another service (su, login, sudo): the password, then the code (the next step's: the
+        // current one is used up).
+        Pam p("sudo", "mia", "alice-pw");
+        p.code = mia_code(1);
+        assert_int_equal(p.authenticate(), PAM_SUCCESS);
+        assert_int_equal(p.prompts, 1);
+        assert_int_equal(p.code_prompts, 1);
+    }
+    forget_codes();
+    {
+        // sshd without a key step: keyboard-interactive asks both.
+        Pam p("sshd", "mia", "alice-pw");
+        p.set_auth_info("");
+        p.code = mia_code();
+        assert_int_equal(p.authenticate(), PAM_SUCCESS);
+        assert_int_equal(p.prompts, 1);
+        assert_int_equal(p.code_prompts, 1);
+    }
+    use(kAll);
+}
+
+void mfa_wrong_code(void**) {
+    use(kMfa);
+    forget_codes();
+    std::string wrong = mia_code();
+    wrong[0] = wrong[0] == '9' ? '0' : static_cast<char>(wrong[0] + 1);
+    for (const char* svc : {"sshd", "sudo"}) {
+        Pam p(svc, "mia", "alice-pw");
+        p.set_auth_info("publickey " + key_text(6) + "\n");
+        p.code = wrong;
+        assert_int_equal(p.authenticate(), PAM_AUTH_ERR);
+        assert_in_range(p.delay_usec, 1000000, 3000000);  // the module's usual failure delay
+        assert_true(p.logged("user mia: wrong verification code"));
+        assert_false(p.logged(wrong));
+        assert_true(p.errors.empty());
+    }
+    for (const char* bad : {"", "12345", "1234567", "abcdef"}) {
+        Pam p("sshd", "mia");
+        p.set_auth_info("publickey " + key_text(6) + "\n");
+        p.code = bad;
+        assert_int_equal(p.authenticate(), PAM_AUTH_ERR);
+    }
+    // A wrong password with the right code: refused, and the code is not used up by it.
+    {
+        Pam p("sudo", "mia", "not-her-password");
+        p.code = mia_code();
+        assert_int_equal(p.authenticate(), PAM_AUTH_ERR);
+        assert_int_equal(p.code_prompts, 1);  // asked all the same: the prompts reveal nothing
+        assert_true(p.logged("wrong password"));
+        Pam q("sudo", "mia", "alice-pw");
+        q.code = p.code;
+        assert_int_equal(q.authenticate(), PAM_SUCCESS);
+    }
+    use(kAll);
+}
+
+void mfa_replayed_code(void**) {
+    use(kMfa);
+    forget_codes();
+    const std::string code = mia_code();
+    Pam first("sshd", "mia");
+    first.set_auth_info("publickey " + key_text(6) + "\n");
+    first.code = code;
+    assert_int_equal(first.authenticate(), PAM_SUCCESS);
+    // The same code again — an onlooker, or a second connection — is refused...
+    Pam again("sshd", "mia");
+    again.set_auth_info("publickey " + key_text(6) + "\n");
+    again.code = code;
+    assert_int_equal(again.authenticate(), PAM_AUTH_ERR);
+    assert_true(again.logged("user mia: verification code refused: it was used already"));
+    // ...and so is the previous step's code, older than the one used.
+    Pam older("sudo", "mia", "alice-pw");
+    older.code = mia_code(-1);
+    assert_int_equal(older.authenticate(), PAM_AUTH_ERR);
+    // A record that cannot be trusted refuses every code rather than allow a replay.
+    test::write_text(g_dir + "/cache/totp/mia", "garbage\n");
+    Pam broken("sshd", "mia");
+    broken.set_auth_info("publickey " + key_text(6) + "\n");
+    broken.code = mia_code(1);
+    assert_int_equal(broken.authenticate(), PAM_AUTHINFO_UNAVAIL);
+    assert_true(broken.logged("replay record cannot be used"));
+    forget_codes();
+    use(kAll);
+}
+
+void mfa_enrolled_without_secret(void**) {
+    use(kMfa);
+    // jay: JumpCloud says he is enrolled, but the cache has no secret: refused, whatever he types.
+    for (const char* info : {"publickey KEY\n", ""}) {
+        Pam p("sshd", "jay", "alice-pw");
+        std::string i = info;
+        if (i.rfind("publickey", 0) == 0) i = "publickey " + key_text(7) + "\n";
+        p.set_auth_info(i);
+        p.code = "123456";
+        assert_int_equal(p.authenticate(), PAM_AUTH_ERR);
+        assert_int_equal(p.code_prompts, 1);
+        assert_true(p.logged("user jay: verification code refused"));
+        assert_true(p.logged("no TOTP secret"));
+        assert_true(p.errors.empty());
+    }
+    use(kAll);
+}
+
+void mfa_off_or_not_enrolled_no_prompt(void**) {
+    // The system's mfa switch off: mia logs in as before, with her password and no code.
+    use(kAll);
+    {
+        Pam p("sshd", "mia", "alice-pw");
+        p.set_auth_info("publickey " + key_text(6) + "\n");
+        assert_int_equal(p.authenticate(), PAM_SUCCESS);
+        assert_int_equal(p.prompts, 1);
+        assert_int_equal(p.code_prompts, 0);
+    }
+    // MFA on, alice not enrolled: her password alone, no code.
+    use(kMfa);
+    for (const char* svc : {"sshd", "sudo"}) {
+        Pam p(svc, "alice", "alice-pw");
+        p.set_auth_info("publickey " + key_text(1) + "\n");
+        assert_int_equal(p.authenticate(), PAM_SUCCESS);
+        assert_int_equal(p.prompts, 1);
+        assert_int_equal(p.code_prompts, 0);
+    }
+    // Local users are untouched.
+    Pam local("sshd", "localuser", "x");
+    assert_int_equal(local.authenticate(), kIgnored);
+    assert_int_equal(local.code_prompts, 0);
+    use(kAll);
+}
+
+void mfa_session_refuses_key_alone(void**) {
+    use(kMfa);
+    {
+        // AuthenticationMethods publickey (the admin forgot keyboard-interactive): the account
+        // step sees nothing yet, the session step sees the key alone and refuses.
+        Pam p("sshd", "mia");
+        p.set_auth_info("");
+        assert_int_equal(p.account(), PAM_SUCCESS);
+        p.set_auth_info("publickey " + key_text(6) + "\n");
+        assert_int_equal(p.open_session(), PAM_SESSION_ERR);
+        assert_true(p.said("verification code is required"));
+        assert_true(p.logged("no keyboard-interactive step ran"));
+    }
+    {
+        Pam p("sshd", "mia");
+        p.set_auth_info("publickey " + key_text(6) + "\nkeyboard-interactive/pam\n");
+        assert_int_equal(p.open_session(), PAM_SUCCESS);  // provisioning fails here, the session opens
+        assert_false(p.said("verification code"));
+    }
+    {
+        Pam p("sshd", "alice");  // not enrolled: a key alone is enough
+        p.set_auth_info("publickey " + key_text(1) + "\n");
+        assert_int_equal(p.open_session(), PAM_SUCCESS);
+    }
+    use(kAll);
+    Pam p("sshd", "mia");  // the system's mfa switch off: a key alone is enough
+    p.set_auth_info("publickey " + key_text(6) + "\n");
+    assert_int_equal(p.open_session(), PAM_SUCCESS);
+}
+
 // ---- password, setcred, sessions ------------------------------------------------------------
 
 void chauthtok_points_to_the_directory(void**) {
@@ -530,6 +738,12 @@ int main(int, char** argv) {
         cmocka_unit_test(account_keys_current_handadded_revoked),
         cmocka_unit_test(password_right_wrong_and_disallowed),
         cmocka_unit_test(password_use_first_pass),
+        cmocka_unit_test(mfa_code_asked_and_accepted),
+        cmocka_unit_test(mfa_wrong_code),
+        cmocka_unit_test(mfa_replayed_code),
+        cmocka_unit_test(mfa_enrolled_without_secret),
+        cmocka_unit_test(mfa_off_or_not_enrolled_no_prompt),
+        cmocka_unit_test(mfa_session_refuses_key_alone),
         cmocka_unit_test(chauthtok_points_to_the_directory),
         cmocka_unit_test(setcred_and_close_session),
         cmocka_unit_test(session_provisioning_failure),

@@ -285,6 +285,15 @@ void test_malformed_keys(void**) {
     std::vector<Bytes> ecf = fields(ec);
     Bytes offcurve = ecf.at(2);
     offcurve.back() ^= 0x01;
+    // Off the curve on the two larger curves too, and x = p (the field size: out of range).
+    Bytes ec384 = fields(blob_of(key("ecdsa384").line)).at(2),
+          ec521 = fields(blob_of(key("ecdsa521").line)).at(2);
+    ec384.back() ^= 0x01;
+    ec521.back() ^= 0x01;
+    Bytes x_is_p = ecf.at(2);
+    const std::string p256 = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
+    for (std::size_t i = 0; i < 32; ++i)
+        x_is_p[1 + i] = static_cast<std::uint8_t>(std::stoi(p256.substr(2 * i, 2), nullptr, 16));
     Bytes compressed(ecf.at(2).begin(), ecf.at(2).begin() + 33);
     compressed[0] = 0x02;
     Bytes hybrid = ecf.at(2);  // 0x06/0x07 || X || Y: OpenSSL would take it, OpenSSH does not
@@ -356,6 +365,15 @@ void test_malformed_keys(void**) {
          "names curve"},
         {"ecdsa point off curve",
          line_of("ecdsa-sha2-nistp256", Blob{}.str("ecdsa-sha2-nistp256").str("nistp256").str(offcurve)),
+         "not on curve"},
+        {"ecdsa384 point off curve",
+         line_of("ecdsa-sha2-nistp384", Blob{}.str("ecdsa-sha2-nistp384").str("nistp384").str(ec384)),
+         "not on curve"},
+        {"ecdsa521 point off curve",
+         line_of("ecdsa-sha2-nistp521", Blob{}.str("ecdsa-sha2-nistp521").str("nistp521").str(ec521)),
+         "not on curve"},
+        {"ecdsa x coordinate = p",
+         line_of("ecdsa-sha2-nistp256", Blob{}.str("ecdsa-sha2-nistp256").str("nistp256").str(x_is_p)),
          "not on curve"},
         {"ecdsa compressed point",
          line_of("ecdsa-sha2-nistp256", Blob{}.str("ecdsa-sha2-nistp256").str("nistp256").str(compressed)),

@@ -1,0 +1,66 @@
+// dirbind_net.cc — the entry point of dirbind-net.so (common/net_plugin.h): hands out the table
+// and turns every exception of the network sources into a NetCallError, since none may unwind
+// into the core across the dlopen boundary.
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include "https_source.h"
+#include "jumpcloud_source.h"
+#include "net_plugin.h"
+
+namespace dirbind {
+namespace {
+
+void set_error(NetCallError* err, Err code, const char* message) noexcept {
+    err->code = code;
+    try {
+        err->message = message;
+    } catch (...) {
+        // Out of memory: the code alone still fails the call.
+    }
+}
+
+// Runs `f`; any exception becomes *err and false.
+template <class F>
+bool guarded(NetCallError* err, F&& f) noexcept {
+    try {
+        f();
+        return true;
+    } catch (const Error& e) {
+        set_error(err, e.code() == Err::ok ? Err::source : e.code(), e.what());
+    } catch (const std::bad_alloc&) {
+        set_error(err, Err::io, "out of memory in the network plugin");
+    } catch (const std::exception& e) {
+        set_error(err, Err::source, e.what());
+    } catch (...) {
+        set_error(err, Err::source, "unknown exception in the network plugin");
+    }
+    return false;
+}
+
+bool fetch_directory_entry(const Config& cfg, const FetchState* since, const FetchHooks& hooks,
+                           std::vector<Skipped>* skipped, FetchResult* out, NetCallError* err) noexcept {
+    return guarded(err, [&] {
+        if (cfg.source.type == "https")
+            *out = fetch_https_snapshot(cfg, since, hooks, skipped);
+        else if (cfg.source.type == "jumpcloud")
+            *out = fetch_jumpcloud(cfg, hooks, skipped);
+        else
+            throw Error(Err::config, "the network plugin has no source type '" + cfg.source.type + "'");
+    });
+}
+
+const NetPluginApi kApi = {
+    DIRBIND_NET_ABI,
+    set_log_sink,
+    fetch_directory_entry,
+};
+
+}  // namespace
+}  // namespace dirbind
+
+extern "C" const dirbind::NetPluginApi* dirbind_net_plugin(const char* abi) noexcept {
+    if (abi == nullptr || std::strcmp(abi, DIRBIND_NET_ABI) != 0) return nullptr;
+    return &dirbind::kApi;
+}
