@@ -8,7 +8,9 @@
 #
 # Usage: bench/run.sh BUILD    (BUILD holds dirbind and libnss_dirbind.so.2; `make bench`)
 # Environment: DIRBIND_BENCH_SIZES="1000 10000" for a quick run; DIRBIND_BENCH_SYNC_TIMEOUT
-# (seconds, default 450) per sync; DIRBIND_BENCH_AKC_RUNS (default 300) spawns per figure. Generated data lives in one mktemp dir, removed at exit;
+# (seconds, default 450) per sync; DIRBIND_BENCH_AKC_RUNS (default 300) spawns per figure;
+# DIRBIND_BENCH_HTTPS=0 / DIRBIND_BENCH_LOGIN=0 leave out bench/https.sh / bench/login.sh (ssh
+# logins in the end-to-end sandbox, root only). Generated data lives in one mktemp dir, removed at exit;
 # nothing is written outside it but BUILD/bench. nss_files is measured inside a private mount
 # namespace (unshare, root) where the generated passwd/group are bind-mounted over /etc.
 set -euo pipefail
@@ -136,4 +138,14 @@ if [ "${DIRBIND_BENCH_HTTPS:-1}" = 1 ]; then
     say "network sources: bench/https.sh"
     "$SRC/bench/https.sh" "$BUILD" >"$OUT/https.md" && cat "$OUT/https.md" >>"$OUT/report.md" &&
         cat "$OUT/https.md" || say "bench/https.sh failed (exit $?)"
+fi
+
+# ---- ssh logins (issue 5): bench/login.sh ---------------------------------------------------
+# A directory user's key login against a local user's, and the first login's home creation,
+# over a real sshd inside the end-to-end sandbox (root only). Its own section, like the above.
+if [ "${DIRBIND_BENCH_LOGIN:-1}" = 1 ]; then
+    say "ssh logins: bench/login.sh"
+    "$SRC/bench/login.sh" "$BUILD" 3>"$OUT/login.md" >"$OUT/login.log" 2>&1 &&
+        cat "$OUT/login.md" >>"$OUT/report.md" && cat "$OUT/login.md" ||
+        say "bench/login.sh failed (exit $?; its log: $OUT/login.log)"
 fi

@@ -3,8 +3,9 @@
 #
 # Inside a throwaway host (private mount, network and pid namespaces; tests/sandbox.sh makes
 # overlays of /etc, /var/lib, /var/log, /usr/sbin, /root and the library dir, and tmpfs /home
-# and /run), demo/inside.sh configures dirbind with the sample directory, syncs it, starts a
-# real sshd on 127.0.0.1 and logs in as the directory user alice, narrating each step.
+# and /run), demo/inside.sh serves the sample directory over HTTPS from the directory double
+# (tests/double/, on the sandbox's own 127.0.0.1), configures dirbind to fetch it, syncs,
+# starts a real sshd on 127.0.0.1 and logs in as the directory user alice, narrating each step.
 # With --shell it stops before the login and leaves you at a root shell inside the sandbox.
 # When it ends, every process it started dies with the pid namespace and the scratch
 # directory is removed: nothing keeps running and nothing on the host has changed.
@@ -21,6 +22,9 @@ done
 [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null && command -v ssh-keygen >/dev/null ||
     die "needs openssh-server and openssh-client (make deps installs them)"
 command -v unshare >/dev/null || die "needs unshare (util-linux)"
+python3 -c 'import cryptography' 2>/dev/null ||
+    die "needs python3 and python3-cryptography for the directory double (make deps installs them)"
+[ -f "$BUILD/dirbind-net.so" ] || die "$BUILD/dirbind-net.so is missing: run 'make' first"
 unshare --mount --net --pid --fork --mount-proc true 2>/dev/null ||
     die "cannot create mount, network and pid namespaces here (a container without CAP_SYS_ADMIN?)"
 
@@ -31,8 +35,8 @@ unshare --mount --net --pid --fork --mount-proc \
     env SANDBOX="$T/sb" BUILD="$BUILD" SRC="$SRC" DEMO_MODE="$MODE" bash "$SRC/demo/inside.sh" || rc=$?
 echo
 if [ -n "$MODE" ]; then
-    echo "== Left the sandbox: its sshd is stopped and its files are gone; the host was never changed."
+    echo "== Left the sandbox: its sshd and directory double are stopped and its files are gone; the host was never changed."
     exit 0
 fi
-echo "== The sandbox is gone (sshd stopped, files removed): the host's /etc, /home and /var were never written."
+echo "== The sandbox is gone (sshd and the directory double stopped, files removed): the host's /etc, /home and /var were never written."
 exit "$rc"

@@ -32,24 +32,33 @@ note "Private mount, network and pid namespaces: /etc, /var/lib, /var/log, /usr/
      "/home and /run are empty. dirbind is installed there as 'make install' would:"
 show ls -l /usr/sbin/dirbind "$LIBDIR/libnss_dirbind.so.2" "$LIBDIR/security/pam_dirbind.so"
 
-say "2. Configure dirbind: where the directory comes from"
-cat >/etc/dirbind/dirbind.yaml <<'EOC'
-source:
-  type: file
-  path: /etc/dirbind/directory.yaml
-home: /home/%u
-EOC
-show cat /etc/dirbind/dirbind.yaml
+say "2. The directory, served over HTTPS, and where dirbind finds it"
+DOUBLE_DIR=$RUN/double           # the double's files: its CA, certificates and the document
+DOC=$DOUBLE_DIR/snapshot         # the document it serves at /snapshot
+sandbox_double_start "$DOUBLE_DIR" 8443 86400 || fail "the directory double did not start"
+install -m 0644 "$DOUBLE_DIR/ca.pem" /etc/dirbind/directory-ca.pem
 ssh-keygen -q -t ed25519 -N '' -C "alice@demo" -f "$KEY"
 sed "s|key: \"ssh-ed25519 [^\"]* alice@example\"|key: \"$(cat "$KEY.pub")\"|" \
-    "$SRC/docs/examples/directory.yaml" >/etc/dirbind/directory.yaml
-grep -qF "$(cut -d' ' -f2 "$KEY.pub")" /etc/dirbind/directory.yaml ||
+    "$SRC/docs/examples/directory.yaml" >"$DOC"
+echo application/yaml >"$DOC.type"
+grep -qF "$(cut -d' ' -f2 "$KEY.pub")" "$DOC" ||
     fail "could not put the new key into the sample directory"
-note "The directory is a file here (the 'file' source): docs/examples/directory.yaml, with" \
-     "alice's key replaced by a key pair made just now ($KEY):"
-show_sh "grep -n -e '^  - name:' -e 'state:' -e 'key: ' -e '_auth:' -e 'root_login:' /etc/dirbind/directory.yaml"
+note "A local stand-in for a directory server (tests/double/double.py) listens on" \
+     "https://127.0.0.1:8443 inside the sandbox, with a CA and certificate made for this run." \
+     "It serves docs/examples/directory.yaml, alice's key replaced by a key pair made just now" \
+     "($KEY):"
+show_sh "grep -n -e '^  - name:' -e 'state:' -e 'key: ' -e '_auth:' -e 'root_login:' $DOC"
 note "So: alice logs in with her key; bob is suspended; carol uses a password only;" \
      "the system allows keys and passwords, and no root login."
+cat >/etc/dirbind/dirbind.yaml <<'EOC'
+source:
+  type: https
+  url: https://127.0.0.1:8443/snapshot
+  ca_file: /etc/dirbind/directory-ca.pem
+home: /home/%u
+EOC
+note "dirbind's config: fetch that document over HTTPS, trusting only that CA:"
+show cat /etc/dirbind/dirbind.yaml
 
 say "3. Wire dirbind into the host, as docs/nss.md and docs/pam.md say"
 note "NSS asks dirbind after the local files:"
@@ -95,7 +104,7 @@ if [ "${DEMO_MODE:-}" = --shell ]; then
             "ssh -p $PORT -i $KEY alice@127.0.0.1" "alice logs in with her key" \
             "ssh -p $PORT carol@127.0.0.1" "carol: password 'correct horse battery staple'" \
             "getent passwd alice; id carol; dirbind status" "what this host knows" \
-            "\${EDITOR:-vi} /etc/dirbind/directory.yaml" "change the directory (suspend alice, drop" \
+            "\${EDITOR:-vi} $DOC" "change the directory (suspend alice, drop" \
             "dirbind sync" "a key, allow root...), sync, log in again" \
             "tail $RUN/sshd.log" "what sshd logged" \
             "exit" "leave: sshd stops, the sandbox is removed"

@@ -49,6 +49,8 @@ struct Walk {
 };
 
 // Saves errno on entry and restores it on exit: the module must not change errno on success.
+// Destroy it before setting *errnop: glibc passes errnop == &errno, so a restore after that
+// would undo the ERANGE that tells glibc to retry with a larger buffer.
 class KeepErrno {
 public:
     KeepErrno() : saved_(errno) {}
@@ -62,12 +64,15 @@ private:
 // caller's buffer with `pack(view)`. Every by-name and by-id entry point is one call of this.
 template <typename View, typename Find, typename Pack>
 nss_status lookup(CacheFile* f, int* errnop, Find find, Pack pack) noexcept {
-    KeepErrno keep;
-    Pin pin;
-    View v;
-    Err e = pin.acquire(f);
-    if (e == Err::ok) e = find(pin, &v);
-    if (e == Err::ok) e = pack(v);
+    Err e;
+    {
+        KeepErrno keep;
+        Pin pin;
+        View v;
+        e = pin.acquire(f);
+        if (e == Err::ok) e = find(pin, &v);
+        if (e == Err::ok) e = pack(v);
+    }
     return to_status(e, errnop);
 }
 
@@ -77,24 +82,27 @@ nss_status lookup(CacheFile* f, int* errnop, Find find, Pack pack) noexcept {
 // buffer returns the same entry.
 template <typename View, typename At, typename Pack>
 nss_status walk_next(Walk& w, CacheFile* f, int* errnop, At at, Pack pack) noexcept {
-    KeepErrno keep;
-    Pin pin;
-    Err e = pin.acquire(f);
-    pthread_mutex_lock(&w.lock);
-    while (e == Err::ok) {
-        View v;
-        e = at(pin, w.next, &v);  // not_found: past the end
-        if (e != Err::ok) break;
-        e = pack(v);
-        if (e == Err::not_found) {  // refused by pack(): skip it
-            ++w.next;
-            e = Err::ok;
-            continue;
+    Err e;
+    {
+        KeepErrno keep;
+        Pin pin;
+        e = pin.acquire(f);
+        pthread_mutex_lock(&w.lock);
+        while (e == Err::ok) {
+            View v;
+            e = at(pin, w.next, &v);  // not_found: past the end
+            if (e != Err::ok) break;
+            e = pack(v);
+            if (e == Err::not_found) {  // refused by pack(): skip it
+                ++w.next;
+                e = Err::ok;
+                continue;
+            }
+            if (e == Err::ok) ++w.next;
+            break;
         }
-        if (e == Err::ok) ++w.next;
-        break;
+        pthread_mutex_unlock(&w.lock);
     }
-    pthread_mutex_unlock(&w.lock);
     return to_status(e, errnop);
 }
 

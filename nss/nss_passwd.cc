@@ -53,9 +53,8 @@ nss_status _nss_dirbind_getpwent_r(passwd* pw, char* buf, size_t len, int* errno
 
 // Adds the user's supplementary gids to *groupsp (growing it up to `limit`), skipping
 // `skip` (the primary gid glibc already has) and gids already present.
-nss_status _nss_dirbind_initgroups_dyn(const char* user, gid_t skip, long* start, long* size, gid_t** groupsp,
-                                       long limit, int* errnop) noexcept {
-    KeepErrno keep;
+static nss_status add_groups(const char* user, gid_t skip, long* start, long* size, gid_t** groupsp,
+                             long limit, int* errnop) noexcept {
     Pin pin;
     UserView u;
     Err e = pin.acquire(identity_cache());
@@ -83,6 +82,18 @@ nss_status _nss_dirbind_initgroups_dyn(const char* user, gid_t skip, long* start
         (*groupsp)[(*start)++] = g;
     }
     return NSS_STATUS_SUCCESS;
+}
+
+nss_status _nss_dirbind_initgroups_dyn(const char* user, gid_t skip, long* start, long* size, gid_t** groupsp,
+                                       long limit, int* errnop) noexcept {
+    int err = 0;
+    nss_status s;
+    {
+        KeepErrno keep;
+        s = add_groups(user, skip, start, size, groupsp, limit, &err);
+    }
+    if (err != 0) *errnop = err;  // after errno's restore: errnop may be &errno
+    return s;
 }
 
 }  // extern "C"

@@ -4,8 +4,9 @@
 # /root and the library dir writable overlays whose changes land in $SANDBOX (never on the
 # host), puts a tmpfs on /home and /run, and installs the built dirbind there as
 # `make install` would. The sandbox_sshd_* functions below set up and start a real sshd the
-# way docs/pam.md tells an administrator to (used by tests/e2e and `make demo`).
-# Usage: SANDBOX=/scratch BUILD=/path/to/build . tests/sandbox.sh
+# way docs/pam.md tells an administrator to (used by tests/e2e, `make demo` and bench/login.sh);
+# sandbox_double_* serve the directory over HTTPS from the double of tests/double/ inside it.
+# Usage: SANDBOX=/scratch BUILD=/path/to/build SRC=/path/to/source . tests/sandbox.sh
 set -eu
 : "${SANDBOX:?}" "${BUILD:?}"
 TRIPLET=$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
@@ -137,4 +138,40 @@ sandbox_sshd_stop() {
     kill "$SSHD_PID" 2>/dev/null || true
     wait "$SSHD_PID" 2>/dev/null || true
     SSHD_PID=
+}
+
+# ---- the directory double (tests/double/), served inside the sandbox ---------------------------
+# The sandbox's own network namespace has its own loopback, so the double listens on
+# 127.0.0.1 there and nowhere else; it dies with the pid namespace at the latest.
+SANDBOX_DOUBLE_PID=
+
+# sandbox_double_start DIR PORT [SECONDS]: the double of tests/double/double.py serving DIR
+# (its `snapshot`, `jc.json`, `control.json`) with its good listener on 127.0.0.1:PORT, for at
+# most SECONDS (default 600). The first start makes a fresh CA and certificates in DIR
+# (DIR/ca.pem is what dirbind must trust); a restart keeps them and the URL.
+sandbox_double_start() {
+    local dir=$1 port=$2 limit=${3:-600} i
+    local double=${SRC:?}/tests/double
+    mkdir -p "$dir"
+    [ -s "$dir/ca.pem" ] || python3 "$double/mkcerts.py" "$dir" ||
+        { echo "sandbox: mkcerts.py failed" >&2; return 1; }
+    rm -f "$dir/ports.json"
+    python3 "$double/double.py" --dir "$dir" --port "$port" --lifetime "$limit" >>"$dir/out.log" 2>&1 &
+    SANDBOX_DOUBLE_PID=$!
+    for i in $(seq 100); do
+        [ -s "$dir/ports.json" ] && return 0
+        kill -0 "$SANDBOX_DOUBLE_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "sandbox: the directory double did not start on port $port:" >&2
+    tail -n 20 "$dir/out.log" >&2
+    return 1
+}
+
+# sandbox_double_stop: stops the double (connections to its port are refused from then on).
+sandbox_double_stop() {
+    [ -n "${SANDBOX_DOUBLE_PID:-}" ] || return 0
+    kill "$SANDBOX_DOUBLE_PID" 2>/dev/null || true
+    wait "$SANDBOX_DOUBLE_PID" 2>/dev/null || true
+    SANDBOX_DOUBLE_PID=
 }

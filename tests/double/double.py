@@ -18,7 +18,8 @@ Writes:
 
 Listeners (one port each, all on 127.0.0.1): good (server.pem), expired, otherhost, wrongca
 (certificates that dirbind must refuse), mtls (server.pem, requires a client certificate signed
-by ca.pem), proxy (a plain HTTP CONNECT proxy that only tunnels to 127.0.0.1).
+by ca.pem), proxy (a plain HTTP CONNECT proxy that only tunnels to 127.0.0.1). --port P gives
+the good listener a fixed port (the end-to-end sandbox stops and restarts the double on one URL).
 
 JumpCloud rules, as /work/shared/jumpcloud-api.md describes them: System Context requests need
 Date (IMF-fixdate, GMT, within 300 s) and Authorization: Signature keyId="system/<id>",
@@ -391,9 +392,9 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 64
 
-    def __init__(self, name, state, ctx):
+    def __init__(self, name, state, ctx, port=0):
         self.name, self.state, self.ctx = name, state, ctx
-        super().__init__(("127.0.0.1", 0), Handler)
+        super().__init__(("127.0.0.1", port), Handler)
 
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]
@@ -462,10 +463,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--lifetime", type=float, default=900, help="exit after this many seconds")
+    ap.add_argument("--port", type=int, default=0,
+                    help="the good listener's port (default: any free one); fixed, it survives a restart")
     args = ap.parse_args()
     state = State(args.dir)
     servers = {
-        "good": Server("good", state, context(args.dir, "server")),
+        "good": Server("good", state, context(args.dir, "server"), args.port),
         "expired": Server("expired", state, context(args.dir, "expired")),
         "otherhost": Server("otherhost", state, context(args.dir, "otherhost")),
         "wrongca": Server("wrongca", state, context(args.dir, "wrongca")),

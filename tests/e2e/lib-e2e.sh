@@ -7,8 +7,9 @@
 # `timeout`). Inside (second pass) it makes the sandbox of tests/sandbox.sh (overlays of /etc,
 # /var/lib, /var/log, /usr/sbin, /root, the library dir; tmpfs /home, /run; the built dirbind
 # installed; nsswitch.conf `files dirbind`), configures sshd and PAM as docs/pam.md tells an
-# administrator, and gives the script helpers to edit the directory, sync, start a real sshd
-# on 127.0.0.1 and log in with Debian's ssh. Every file of the run lives in a tmpfs of the
+# administrator, starts the directory double (tests/double/) on the namespace's 127.0.0.1, and
+# gives the script helpers to edit the directory the double serves, sync over HTTPS, start a
+# real sshd on 127.0.0.1 and log in with Debian's ssh. Every file of the run lives in a tmpfs of the
 # namespace and every process dies with its pid namespace: nothing outlives the script, and
 # the host is checked afterwards to be unchanged.
 #
@@ -39,6 +40,10 @@ if [ -z "${DIRBIND_E2E_INSIDE:-}" ]; then
     [ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd missing (Debian package openssh-server)"
     command -v ssh >/dev/null || skip "ssh missing (Debian package openssh-client)"
     command -v sshpass >/dev/null || skip "sshpass missing (Debian package sshpass)"
+    if [ "${DIRBIND_E2E_SOURCE:-https}" = https ]; then  # the directory double
+        command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
+        python3 -c 'import cryptography' 2>/dev/null || skip "python3-cryptography missing"
+    fi
     for f in "$BUILD/dirbind" "$BUILD/libnss_dirbind.so.2" "$BUILD/pam_dirbind.so"; do
         [ -f "$f" ] || { echo "FAIL: $f is not built (make all)"; exit 1; }
     done
@@ -77,28 +82,83 @@ unset SSH_AUTH_SOCK SSH_AGENT_PID SSH_ASKPASS DISPLAY
 sandbox_sshd_setup || { echo "FAIL: sshd setup"; exit 1; }
 E2E_SSHD_LOG=$T/sshd.log
 : >"$E2E_SSHD_LOG"
-e2e_cleanup() { sandbox_sshd_stop; }
+e2e_cleanup() { sandbox_sshd_stop; sandbox_double_stop; }
 trap e2e_cleanup EXIT
 
 # ---- the directory source ----------------------------------------------------------------------
-# Today the only source is `file`: the directory document is a file on this host
-# (docs/directory-format.md). The HTTPS directory double of issue 3 did not exist when this was
-# written and is not wired in. To run the scenarios over HTTPS, only these three functions
-# change (the config's `source:` block, "publish" = serve the document from the double,
-# "unreachable" = stop it or make it fail); the scenarios stay as they are.
-DIRECTORY=/etc/dirbind/directory.yaml
-directory_source_config() { printf 'source: {type: file, path: %s}\n' "$DIRECTORY"; }
-# directory_publish: the directory document (YAML or JSON) on stdin becomes the directory.
-directory_publish() { rm -rf "$DIRECTORY"; cat >"$DIRECTORY"; chmod 0600 "$DIRECTORY"; }
-# directory_unreachable [missing|directory|fifo]: the directory cannot be read any more.
-directory_unreachable() {
-    rm -rf "$DIRECTORY"
-    case ${1:-missing} in
-        missing) ;;
-        directory) mkdir -m 0700 "$DIRECTORY" ;;
-        fifo) mkfifo -m 0600 "$DIRECTORY" ;;
-    esac
-}
+# By default the directory is served over HTTPS by the double of tests/double/ (the `https`
+# snapshot source: TLS on this namespace's loopback, a CA and certificates made for this run,
+# the double a child of this pid namespace). DIRBIND_E2E_SOURCE=file runs the same scenarios on
+# the `file` source instead. Scenarios only use the three functions below (and
+# $DIRECTORY, the name sync errors give the source), so they read the same for both.
+E2E_SOURCE=${DIRBIND_E2E_SOURCE:-https}
+DOUBLE_DIR=$T/double                 # the double's files: snapshot, jc.json, control.json, logs
+DOUBLE_PORT=8443                     # its good listener, fixed: a restart keeps the URL
+DOUBLE_CA=/etc/dirbind/directory-ca.pem
+if [ "$E2E_SOURCE" = https ]; then
+    DIRECTORY=https://127.0.0.1:$DOUBLE_PORT/snapshot
+    # Short limits, so that an unreachable directory costs seconds (timeout × attempts).
+    E2E_SOURCE_TIMEOUT=2 E2E_SOURCE_RETRIES=1
+    E2E_SYNC_GIVEUP_MS=$(((E2E_SOURCE_TIMEOUT * (E2E_SOURCE_RETRIES + 1) + 2) * 1000))
+    E2E_UNREACHABLE_MODES="down reset hang error"
+    sandbox_double_start "$DOUBLE_DIR" "$DOUBLE_PORT" "$E2E_LIMIT" || { echo "FAIL: the directory double"; exit 1; }
+    install -m 0644 "$DOUBLE_DIR/ca.pem" "$DOUBLE_CA"
+    directory_source_config() {
+        printf 'source:\n  type: https\n  url: %s\n  ca_file: %s\n' "$DIRECTORY" "$DOUBLE_CA"
+        printf '  connect_timeout: 1\n  timeout: %s\n  retries: %s\n' "$E2E_SOURCE_TIMEOUT" "$E2E_SOURCE_RETRIES"
+    }
+    # directory_publish: the directory document (YAML or JSON) on stdin becomes what the double
+    # serves, as application/json or application/yaml (told by its first character).
+    directory_publish() {
+        cat >"$DOUBLE_DIR/snapshot.tmp"
+        if [ "$(tr -d ' \t\r\n' <"$DOUBLE_DIR/snapshot.tmp" | head -c1)" = "{" ]; then
+            echo application/json; else echo application/yaml; fi >"$DOUBLE_DIR/snapshot.type"
+        mv "$DOUBLE_DIR/snapshot.tmp" "$DOUBLE_DIR/snapshot"
+        directory_reachable
+    }
+    # directory_unreachable [down|reset|hang|error]: down = the double is stopped (connections
+    # refused); reset = every connection is reset; hang = no answer within source.timeout;
+    # error = HTTP 503 every time. Default: down.
+    directory_unreachable() {
+        local how=${1:-down}
+        case $how in
+            down) _double_faults; sandbox_double_stop; return ;;
+            reset) _double_faults '{"kind": "reset"}' ;;
+            hang) _double_faults '{"kind": "delay", "seconds": 60}' ;;
+            error) _double_faults '{"kind": "status", "code": 503}' ;;
+            *) echo "directory_unreachable: unknown mode $how" >&2; return 1 ;;
+        esac
+        [ -n "$SANDBOX_DOUBLE_PID" ] || sandbox_double_start "$DOUBLE_DIR" "$DOUBLE_PORT" "$E2E_LIMIT"
+    }
+    # directory_reachable: the double runs and answers normally again.
+    directory_reachable() {
+        _double_faults
+        [ -n "$SANDBOX_DOUBLE_PID" ] || sandbox_double_start "$DOUBLE_DIR" "$DOUBLE_PORT" "$E2E_LIMIT"
+    }
+    _double_faults() {  # _double_faults [FAULT_JSON...]: the double's faults from now on
+        local IFS=,
+        printf '{"faults": [%s]}\n' "$*" >"$DOUBLE_DIR/control.json.tmp" &&
+            mv "$DOUBLE_DIR/control.json.tmp" "$DOUBLE_DIR/control.json"
+    }
+elif [ "$E2E_SOURCE" = file ]; then
+    DIRECTORY=/etc/dirbind/directory.yaml
+    E2E_SYNC_GIVEUP_MS=5000
+    E2E_UNREACHABLE_MODES="missing directory fifo"
+    directory_source_config() { printf 'source: {type: file, path: %s}\n' "$DIRECTORY"; }
+    directory_publish() { rm -rf "$DIRECTORY"; cat >"$DIRECTORY"; chmod 0600 "$DIRECTORY"; }
+    # directory_unreachable [missing|directory|fifo]: the directory cannot be read any more.
+    directory_unreachable() {
+        rm -rf "$DIRECTORY"
+        case ${1:-missing} in
+            missing) ;;
+            directory) mkdir -m 0700 "$DIRECTORY" ;;
+            fifo) mkfifo -m 0600 "$DIRECTORY" ;;
+        esac
+    }
+    directory_reachable() { :; }
+else
+    echo "FAIL: DIRBIND_E2E_SOURCE=$E2E_SOURCE (https or file)"; exit 1
+fi
 
 # write_dirbind_config [LINE...]: /etc/dirbind/dirbind.yaml with the source and extra lines.
 write_dirbind_config() {

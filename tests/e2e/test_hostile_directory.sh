@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_hostile_directory.sh — end to end, scenario 10: hostile directory data never yields a
-# login or a file outside the user's home. The directory holds names with ':', a newline and
-# '..', uid 0 and gid 0, the names of root and of a local account, a local account's uid,
+# login or a file outside the user's home. The directory (served over HTTPS by the double, like
+# every scenario's; hostile JumpCloud records are in test_jumpcloud_login.sh) holds names with
+# ':', a newline and '..', uid 0 and gid 0, the names of root and of a local account, a local account's uid,
 # keys with authorized_keys options or an embedded second line, a pasted private key, homes
 # outside the home base (and one that is another user's), a gecos with ':', and local
 # privileged groups. Each such record's key is tried over ssh; afterwards no file changed

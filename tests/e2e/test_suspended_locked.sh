@@ -49,7 +49,7 @@ check "her shadow password is locked" "!" "$(getent shadow sue | cut -d: -f2 | c
 
 # The directory source disappears: sync fails, the cache stays, the refusal stays.
 before=$(md5sum </var/lib/dirbind/identity.db)
-directory_unreachable missing
+directory_unreachable
 dsync
 check "sync without a source fails" 1 "$([ "$SYNC_RC" -ne 0 ] && echo 1 || echo 0)"
 contains "... with a clear error naming the source" "$DIRECTORY" "$SYNC_OUT"

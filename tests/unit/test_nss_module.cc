@@ -144,6 +144,17 @@ void erange_everywhere(void**) {
         else assert_true(s == NSS_STATUS_TRYAGAIN && err == ERANGE);
     }
     assert_true(need_gr > 0);
+    // glibc passes errnop == &errno and retries with a larger buffer only if errno is ERANGE
+    // on return: the module's errno restore must not undo it (a large group was "not found").
+    errno = 0;
+    assert_int_equal(m.getgrnam("devs", &gr, buf.data(), need_gr - 1, &errno), NSS_STATUS_TRYAGAIN);
+    assert_int_equal(errno, ERANGE);
+    errno = 0;
+    assert_int_equal(m.getpwuid(5001, &pw, buf.data(), need_pw - 1, &errno), NSS_STATUS_TRYAGAIN);
+    assert_int_equal(errno, ERANGE);
+    errno = 4242;
+    assert_int_equal(m.getgrnam("devs", &gr, buf.data(), need_gr, &errno), NSS_STATUS_SUCCESS);
+    assert_int_equal(errno, 4242);
 }
 
 void groups(void**) {
