@@ -34,6 +34,8 @@ const char kUsage[] =
     "  lookup group NAME|GID       what the cache says about a group\n"
     "  check-config                check the config and the directory source, print every problem\n"
     "  authorized-keys USER [FP]   the user's keys for sshd's AuthorizedKeysCommand (cache only)\n"
+    "  refresh-user NAME           ask the directory about one user now (pam_dirbind's login_refresh;\n"
+    "                              prints a verdict, writes nothing)\n"
     "\n"
     "options:\n"
     "  --config PATH               config file (default /etc/dirbind/dirbind.yaml)\n"
@@ -45,7 +47,7 @@ struct Command {
 };
 const Command kCommands[] = {
     {"sync", cmd_sync}, {"status", cmd_status}, {"lookup", cmd_lookup}, {"check-config", cmd_check_config},
-    {"authorized-keys", cmd_authorized_keys}};
+    {"authorized-keys", cmd_authorized_keys}, {"refresh-user", cmd_refresh_user}};
 }  // namespace
 
 }  // namespace dirbind::cli

@@ -208,6 +208,51 @@ void set_local_group(const Value& v, Config& c) {
     c.local_group = path_of(v);
 }
 
+// login_refresh: {enabled, timeout}. The timeout is seconds with up to three decimals, above 0
+// and at most 2: sshd waits for it at every login, so a longer one is refused rather than cut.
+std::uint32_t refresh_timeout_ms_of(const Value& v) {
+    if (v.node.IsNull()) v.fail("a value is required");
+    if (!v.node.IsScalar() || !doc::is_plain(v.node))
+        v.fail("expected a number of seconds, got " + describe(v.node));
+    const std::string& t = v.node.Scalar();
+    std::size_t dot = t.find('.');
+    std::string whole = t.substr(0, dot), frac = dot == std::string::npos ? "" : t.substr(dot + 1);
+    bool ok = !whole.empty() && whole.size() <= 3 && (dot == std::string::npos || !frac.empty()) &&
+              frac.size() <= 3;
+    for (char ch : whole + frac) ok = ok && ch >= '0' && ch <= '9';
+    if (!ok) v.fail("expected seconds such as 2 or 0.5 (at most three decimals), got " + describe(v.node));
+    std::uint32_t ms = static_cast<std::uint32_t>(std::stoul(whole)) * 1000;
+    if (!frac.empty()) ms += static_cast<std::uint32_t>(std::stoul((frac + "00").substr(0, 3)));
+    if (ms == 0 || ms > 2000) v.fail(t + " is outside the allowed range: above 0 and at most 2 seconds");
+    return ms;
+}
+
+void set_login_refresh(const Value& v, Config& c) {
+    if (!v.node.IsMap()) v.fail("expected a mapping {enabled, timeout}, got " + describe(v.node));
+    LoginRefreshConfig r;
+    std::set<std::string> seen;
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+        int line = doc::line_of(it->first, v.line);
+        std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
+        if (!seen.insert(k).second) fail(v.file, line, v.key, "duplicate key '" + doc::printable(k) + "'");
+        Value sub{v.file, v.key + "." + k, it->second, doc::line_of(it->second, line)};
+        if (k == "enabled") {
+            if (sub.node.IsNull()) sub.fail("a value is required");
+            const std::string b = sub.node.IsScalar() ? sub.node.Scalar() : std::string();
+            if (!sub.node.IsScalar() || !doc::is_plain(sub.node) || (b != "true" && b != "false"))
+                sub.fail("expected true or false, got " + describe(sub.node));
+            r.enabled = b == "true";
+        } else if (k == "timeout") {
+            r.timeout_ms = refresh_timeout_ms_of(sub);
+        } else {
+            const char* names[] = {"enabled", "timeout"};
+            fail(v.file, line, v.key,
+                 "unknown key '" + doc::printable(k) + "'" + doc::did_you_mean(k, names, std::size(names)));
+        }
+    }
+    c.login_refresh = r;
+}
+
 // ---- source ---------------------------------------------------------------------------------
 // One entry per source type: whether this build implements it, and the keys it takes besides
 // `type`. A new source adds its fields to SourceConfig, a row here, and its key functions.
@@ -424,6 +469,7 @@ constexpr TopKey kTopKeys[] = {
     {"local_groups", set_local_groups},
     {"local_passwd", set_local_passwd},
     {"local_group", set_local_group},
+    {"login_refresh", set_login_refresh},
 };
 
 std::string top_key_suggestion(std::string_view k) {

@@ -44,6 +44,13 @@ struct SourceConfig {
     std::uint32_t parallel = 8;  // user-detail requests in flight
 };
 
+// `login_refresh:` — the optional per-user check at login (issue 4; docs/pam.md): pam_dirbind asks
+// the directory about the one user logging in, within `timeout_ms`, and may only deny more.
+struct LoginRefreshConfig {
+    bool enabled = false;
+    std::uint32_t timeout_ms = 2000;  // total for the whole question; 1–2000 (the key is in seconds)
+};
+
 struct Config {
     std::string file;  // where this config was read from ("" for built-in defaults)
     SourceConfig source;
@@ -62,6 +69,7 @@ struct Config {
     // containers change these.
     std::string local_passwd = "/etc/passwd";
     std::string local_group = "/etc/group";
+    LoginRefreshConfig login_refresh;
 };
 
 // Reads and checks the config at `path`. Throws Error(Err::config) naming the file, key and

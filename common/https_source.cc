@@ -30,8 +30,13 @@ bool safe_header_value(const std::string& v) noexcept {
 
 FetchResult fetch_https_snapshot(const Config& cfg, const FetchState* since, const FetchHooks& hooks,
                                  std::vector<Skipped>* skipped) {
+    return fetch_https_snapshot(cfg, since, hooks, skipped, https_options(cfg.source, hooks.verbose));
+}
+
+FetchResult fetch_https_snapshot(const Config& cfg, const FetchState* since, const FetchHooks& hooks,
+                                 std::vector<Skipped>* skipped, const HttpsOptions& transport) {
     const SourceConfig& s = cfg.source;
-    HttpsClient client(https_options(s, hooks.verbose));
+    HttpsClient client(transport);
     const std::string shown = redact_url(s.url);
 
     HttpsRequest req;

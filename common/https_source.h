@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config.h"
+#include "https_client.h"
 #include "model.h"
 #include "source.h"
 
@@ -18,6 +19,11 @@ namespace dirbind {
 // not parse. Throws Error (Err::source, Err::config, Err::permission) naming the URL.
 FetchResult fetch_https_snapshot(const Config& cfg, const FetchState* since, const FetchHooks& hooks,
                                  std::vector<Skipped>* skipped);
+
+// The same with the transport options given instead of those of cfg.source (login_refresh: one
+// attempt within a short total timeout).
+FetchResult fetch_https_snapshot(const Config& cfg, const FetchState* since, const FetchHooks& hooks,
+                                 std::vector<Skipped>* skipped, const HttpsOptions& transport);
 
 // True when `v` may be sent back in a request header (a stored ETag or Last-Modified): printable
 // ASCII, at most 256 bytes. Anything else is dropped rather than echoed.

@@ -247,6 +247,44 @@ Decision decide_account(const LoginContext& c, const UnmanagedKeysLoader& unmana
     return allow();
 }
 
+LoginContext refreshed_context(const LoginContext& c, const RefreshVerdict& v) {
+    LoginContext f = c;
+    if (v.kind != RefreshVerdict::Kind::found) return f;
+    f.account.state = v.state;
+    f.account.public_key_auth = v.user_publickey;
+    f.account.keys = v.keys;
+    if (v.has_system) {
+        auto set = [&](std::uint32_t bit, bool on) { f.policy = on ? (f.policy | bit) : (f.policy & ~bit); };
+        set(cachefmt::kPasswordAuth, v.system_password);
+        set(cachefmt::kPublicKeyAuth, v.system_publickey);
+    }
+    return f;
+}
+
+Decision decide_refresh(const LoginContext& c, const RefreshVerdict& v,
+                        const UnmanagedKeysLoader& unmanaged) {
+    if (c.subject != Subject::directory_user) return ignore();
+    switch (v.kind) {
+        case RefreshVerdict::Kind::unchanged:
+            return allow(who(c) + ": login_refresh: the directory is unchanged since the last sync");
+        case RefreshVerdict::Kind::gone:
+            return deny(Reason::gone,
+                        "Your account is no longer enabled on this system by the directory. Contact your "
+                        "administrator.",
+                        who(c) +
+                            ": login refused: the directory no longer binds this user to this system "
+                            "(login_refresh; the cache still has the user until the next sync)");
+        case RefreshVerdict::Kind::found:
+            break;
+    }
+    Decision d = decide_account(refreshed_context(c, v), unmanaged);
+    if (d.verdict == Verdict::deny)
+        d.log_message += " (login_refresh: what the directory says now; the cache does not say it yet)";
+    else
+        d.log_message = who(c) + ": login_refresh: the directory agrees";
+    return d;
+}
+
 Decision decide_password_auth(const LoginContext& c, bool has_hash) {
     switch (c.subject) {
         case Subject::root:

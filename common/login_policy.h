@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "login_refresh.h"
 #include "model.h"
 #include "sshkey.h"
 
@@ -114,6 +115,7 @@ enum class Reason {
     no_password,         // auth: the directory holds no password hash for the user
     mfa_not_done,        // session: MFA is required but no keyboard-interactive step ran (sshd)
     no_totp_secret,      // auth: MFA is required but the cache holds no TOTP secret to check
+    gone,                // login_refresh: the directory no longer binds the user to this host
 };
 
 struct Decision {
@@ -132,6 +134,16 @@ struct Decision {
 // denied; an empty one (OpenSSH has not recorded the method yet) leaves the method checks to
 // decide_session(). Unknown subjects are denied; others ignored.
 Decision decide_account(const LoginContext& c, const UnmanagedKeysLoader& unmanaged);
+
+// login_refresh (docs/pam.md): the cache's context with what the directory says now put in — the
+// state, the user's public-key switch, the keys and, when `v` carries it, the system's password
+// and public-key switches. For `unchanged` and `gone`, `c` as it is.
+LoginContext refreshed_context(const LoginContext& c, const RefreshVerdict& v);
+
+// login_refresh, after decide_account() allowed a directory user: `unchanged` allows, `gone`
+// denies (Reason::gone), a found user is decide_account() over refreshed_context(). Meant to be
+// asked only when the cache allowed, so it can only deny more. Others: ignore.
+Decision decide_refresh(const LoginContext& c, const RefreshVerdict& v, const UnmanagedKeysLoader& unmanaged);
 
 // pam_sm_authenticate, before the password is checked: allow means "verify the password
 // against the cached hash". Denied: users not active, no hash, and on sshd a system that

@@ -13,6 +13,7 @@
 // and the core throws Error from them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,14 @@ struct NetCallError {
     std::string message;
 };
 
+// One user's question at login (source.h fetch_user()): the transport gets one attempt within
+// timeout_ms, connection included.
+struct UserFetchRequest {
+    std::string name;
+    const FetchState* since = nullptr;  // the last sync's validators, when they may be used
+    std::uint32_t timeout_ms = 2000;
+};
+
 // The plugin's entry points. New entries go at the end; the ABI tag changes with this header.
 // Routing another source function (a per-user fetch at login, say) takes three steps: an entry
 // of this shape (inputs by const reference, the result through an out pointer, NetCallError*
@@ -46,6 +55,10 @@ struct NetPluginApi {
     // false with *err filled instead of throwing.
     bool (*fetch_directory)(const Config& cfg, const FetchState* since, const FetchHooks& hooks,
                             std::vector<Skipped>* skipped, FetchResult* out, NetCallError* err) noexcept;
+    // fetch_user() of source.h for the network sources: the unvalidated answer (https: the whole
+    // snapshot, or not_modified). The core validates it.
+    bool (*fetch_user)(const Config& cfg, const UserFetchRequest& req, std::vector<Skipped>* skipped,
+                       FetchResult* out, NetCallError* err) noexcept;
 };
 
 // The plugin, loaded on first use (thread-safe; never unloaded). `needed_by` names what needs it

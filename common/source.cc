@@ -5,6 +5,8 @@
 #include "file_source.h"
 #include "https_client.h"
 #include "net_plugin.h"
+#include "sync_status.h"
+#include "validate.h"
 
 namespace dirbind {
 
@@ -28,6 +30,45 @@ FetchResult fetch_directory(const Config& cfg, const FetchState* since, const Fe
 
 RawDirectory fetch_directory(const Config& cfg, std::vector<Skipped>* skipped) {
     return fetch_directory(cfg, nullptr, FetchHooks{}, skipped).dir;
+}
+
+UserFetch fetch_user(const Config& cfg, const std::string& name, std::uint32_t timeout_ms) {
+    std::vector<Skipped> skipped;
+    FetchResult fetched;
+    if (cfg.source.type == "file") {
+        fetched.dir = load_directory_file(cfg.source.path, &skipped);
+    } else if (cfg.source.type == "https" || cfg.source.type == "jumpcloud") {
+        // Only the validators of the document the cache was built from may turn into "unchanged".
+        SyncStatus status = read_sync_status(cfg.cache_dir);
+        FetchState since{status.etag, status.last_modified};
+        UserFetchRequest req;
+        req.name = name;
+        req.since = can_sync_conditionally(cfg, status, sync_fingerprint(cfg)) ? &since : nullptr;
+        req.timeout_ms = timeout_ms;
+        const NetPluginApi& net = net_plugin("the " + cfg.source.type + " source");
+        NetCallError err;
+        if (!net.fetch_user(cfg, req, &skipped, &fetched, &err)) rethrow_net_error(err);
+    } else {
+        throw Error(Err::config, "source type '" + cfg.source.type + "' is not supported by this build");
+    }
+    UserFetch out;
+    out.requests = fetched.requests;
+    if (fetched.not_modified) return out;  // Kind::unchanged
+    Directory dir = validate_directory(std::move(fetched.dir), cfg, read_local_accounts(cfg), &skipped);
+    // A sync refuses an empty directory over a non-empty cache; here it would refuse everybody.
+    if (dir.users.empty())
+        throw Error(Err::refused,
+                    describe_source(cfg) + " has no valid users; not trusted to refuse a login");
+    out.has_system = true;
+    out.system = dir.system;
+    out.kind = UserFetch::Kind::gone;
+    for (User& u : dir.users)
+        if (u.name == name) {
+            out.kind = UserFetch::Kind::found;
+            out.user = std::move(u);
+            break;
+        }
+    return out;
 }
 
 std::string describe_source(const Config& cfg) {

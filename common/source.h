@@ -52,6 +52,27 @@ FetchResult fetch_directory(const Config& cfg, const FetchState* since, const Fe
 // The unconditional form, for callers that only want the data (check-config).
 RawDirectory fetch_directory(const Config& cfg, std::vector<Skipped>* skipped);
 
+// What the directory says about one user right now (login_refresh, docs/pam.md).
+struct UserFetch {
+    enum class Kind {
+        found,      // `user` holds the validated record
+        gone,       // the directory no longer has the user bound to this host (or it fails validation)
+        unchanged,  // the source answered "unchanged since the last sync": the cache already says it
+    };
+    Kind kind = Kind::unchanged;
+    User user;
+    bool has_system = false;  // the answer carried this host's policy (file, https)
+    SystemPolicy system;
+    std::uint64_t requests = 0;
+};
+
+// Asks cfg.source about the user `name` only, within `timeout_ms` per request and no retries: a
+// file is read, the https snapshot fetched conditionally on the validators of the last sync
+// (status.json). The answer goes through validate_directory() with the rest of the document, so
+// a record the sync would drop is `gone`. Never writes anything. Throws Error (Err::source,
+// Err::config, Err::permission) when the source cannot answer.
+UserFetch fetch_user(const Config& cfg, const std::string& name, std::uint32_t timeout_ms);
+
 // "file /etc/dirbind/directory.yaml": what status and logs show as the source.
 std::string describe_source(const Config& cfg);
 

@@ -1,6 +1,7 @@
 // dirbind_net.cc — the entry point of dirbind-net.so (common/net_plugin.h): hands out the table
 // and turns every exception of the network sources into a NetCallError, since none may unwind
 // into the core across the dlopen boundary.
+#include <algorithm>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -51,10 +52,26 @@ bool fetch_directory_entry(const Config& cfg, const FetchState* since, const Fet
     });
 }
 
+bool fetch_user_entry(const Config& cfg, const UserFetchRequest& req, std::vector<Skipped>* skipped,
+                      FetchResult* out, NetCallError* err) noexcept {
+    return guarded(err, [&] {
+        if (cfg.source.type != "https")
+            throw Error(Err::config, "login_refresh: source type '" + cfg.source.type +
+                                         "' cannot be asked about one user (supported: file, https)");
+        // One attempt, bounded as a whole: sshd is waiting for the answer.
+        HttpsOptions o = https_options(cfg.source, false);
+        o.timeout_ms = req.timeout_ms;
+        o.connect_timeout_ms = std::min(o.connect_timeout_ms, req.timeout_ms);
+        o.retries = 0;
+        *out = fetch_https_snapshot(cfg, req.since, FetchHooks{}, skipped, o);
+    });
+}
+
 const NetPluginApi kApi = {
     DIRBIND_NET_ABI,
     set_log_sink,
     fetch_directory_entry,
+    fetch_user_entry,
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "login_policy.h"
 #include "pam_module.h"
+#include "sshkey.h"
 #include "totp.h"
 
 namespace dirbind::pam {
@@ -72,8 +74,55 @@ int session_result(const Decision& d, const std::string& provision_error, bool r
     return PAM_SESSION_ERR;
 }
 
+// True when `keys` holds the same key (type and blob) as the line `k`.
+bool contains_key(const std::vector<std::string>& keys, const std::string& k) {
+    try {
+        PublicKey want = parse_public_key(k);
+        for (const auto& line : keys) {
+            PublicKey have = parse_public_key(line);
+            if (have.type == want.type && have.blob == want.blob) return true;
+        }
+    } catch (const Error&) {
+        // A key that does not parse is not written either.
+    }
+    return false;
+}
+
 int simple_result(const Decision& d, int denied) {
     return d.verdict == Verdict::ignore ? PAM_IGNORE : d.verdict == Verdict::allow ? PAM_SUCCESS : denied;
+}
+
+// ---- login_refresh (docs/pam.md) ------------------------------------------------------------
+
+// The fresh answer, kept on the handle from the account step for the session step, which checks
+// the complete SSH_AUTH_INFO_0 against it as well (sshd runs both on one handle).
+constexpr const char* kRefreshData = "dirbind_login_refresh";
+
+void free_verdict(pam_handle_t*, void* data, int) {
+    delete static_cast<RefreshVerdict*>(data);
+}
+
+// Asks the directory about a directory user the cache allowed; the answer may only deny more.
+// Any failure leaves `d` (the cache's allow) as it is.
+Decision refresh_account(pam_handle_t* pamh, const Setup& s, const Facts& f, Decision d) {
+    const auto t0 = std::chrono::steady_clock::now();
+    RefreshVerdict v;
+    std::string why;
+    if (!run_refresh(s.opt, s.cfg, f.user, &v, &why)) {
+        log(LogLevel::warning,
+            "user " + f.user + ": login_refresh failed: " + why + "; the cached decision (allow) stands");
+        return d;
+    }
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    Decision r = decide_refresh(f.ctx, v, [&] { return read_unmanaged_keys(s.cfg, f); });
+    if (r.verdict == Verdict::deny) return r;
+    log(LogLevel::debug, r.log_message + " (" + std::to_string(ms) + " ms)");
+    if (v.kind == RefreshVerdict::Kind::found) {
+        auto* kept = new RefreshVerdict(std::move(v));
+        if (pam_set_data(pamh, kRefreshData, kept, free_verdict) != PAM_SUCCESS) delete kept;
+    }
+    return d;
 }
 
 int account(pam_handle_t* pamh, int flags, int argc, const char** argv) {
@@ -82,6 +131,10 @@ int account(pam_handle_t* pamh, int flags, int argc, const char** argv) {
     Facts f;
     if (int rc = gather(pamh, s, &f); rc != PAM_SUCCESS) return rc;
     Decision d = decide_account(f.ctx, [&] { return read_unmanaged_keys(s.cfg, f); });
+    // Never asked when the cache already refuses: the directory could not change that.
+    if (d.verdict == Verdict::allow && f.ctx.subject == Subject::directory_user && s.config_ok &&
+        s.cfg.login_refresh.enabled)
+        d = refresh_account(pamh, s, f, std::move(d));
     record(d, "account");
     tell(pamh, flags, d);
     return account_result(d);
@@ -196,7 +249,23 @@ int open_session(pam_handle_t* pamh, int flags, int argc, const char** argv) {
     Facts f;
     if (int rc = gather(pamh, s, &f); rc != PAM_SUCCESS) return rc;
     std::vector<std::string> keys;
-    Decision d = decide_session(f.ctx, [&] { return read_unmanaged_keys(s.cfg, f); }, &keys);
+    auto unmanaged = [&] { return read_unmanaged_keys(s.cfg, f); };
+    Decision d = decide_session(f.ctx, unmanaged, &keys);
+    const void* data = nullptr;
+    if (d.verdict == Verdict::allow && f.ctx.subject == Subject::directory_user &&
+        pam_get_data(pamh, kRefreshData, &data) == PAM_SUCCESS && data != nullptr) {
+        // The account step's fresh answer: the complete method list must pass it too, and only
+        // keys both the cache and the directory still have are written (it can only deny more).
+        std::vector<std::string> fresh_keys;
+        Decision r = decide_session(refreshed_context(f.ctx, *static_cast<const RefreshVerdict*>(data)),
+                                    unmanaged, &fresh_keys);
+        if (r.verdict == Verdict::deny) {
+            r.log_message += " (login_refresh: what the directory said at the account step)";
+            d = r;
+        } else {
+            std::erase_if(keys, [&](const std::string& k) { return !contains_key(fresh_keys, k); });
+        }
+    }
     record(d, "session");
     tell(pamh, flags, d);
     std::string error;

@@ -21,6 +21,8 @@ struct Options {
     bool debug = false;
     std::string config_path = kDefaultConfigPath;
     bool provision_required = false;  // provision=required: a failed provisioning fails the session
+    // refresh_command=PATH: the dirbind command login_refresh runs (tests point it elsewhere).
+    std::string refresh_command = "/usr/sbin/dirbind";
 };
 
 // The options and the loaded configuration. When the config cannot be loaded, `config_ok` is
@@ -77,6 +79,14 @@ Err read_secret(const Config& cfg, const std::string& user, std::string* hash, U
 // the home and ~/.ssh must be directories owned by the user (~/.ssh not group/world-writable),
 // the file a regular file owned by the user with one link (safe_fs.h read_checked_at).
 UnmanagedKeys read_unmanaged_keys(const Config& cfg, const Facts& f);
+
+// login_refresh: runs `<opt.refresh_command> --config <opt.config_path> refresh-user <user>` with
+// a clean environment, stdin /dev/null and no other inherited descriptor, reads its answer until
+// cfg.login_refresh.timeout_ms plus a margin, then kills its process group and reaps it (this pid
+// only; no signal handler is touched). True with *out parsed from an answer of a command that
+// exited 0; false with *why (timeout, exit status and first stderr line, unparsable answer).
+bool run_refresh(const Options& opt, const Config& cfg, const std::string& user, RefreshVerdict* out,
+                 std::string* why);
 
 // Creates the home and rebuilds authorized_keys (provision.h) with `keys`. "" on success,
 // otherwise the reason (it names the path).

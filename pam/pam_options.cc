@@ -59,6 +59,12 @@ Options parse_options(int argc, const char** argv) {
                 log(LogLevel::error, "option " + std::string(a) + ": not an absolute path; ignored");
             else
                 o.config_path = std::string(p);
+        } else if (a.substr(0, 16) == "refresh_command=") {
+            std::string_view p = a.substr(16);
+            if (p.empty() || p[0] != '/')
+                log(LogLevel::error, "option " + std::string(a) + ": not an absolute path; ignored");
+            else
+                o.refresh_command = std::string(p);
         } else if (a == "provision=required") {
             o.provision_required = true;
         } else if (a == "provision=optional") {

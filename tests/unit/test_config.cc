@@ -193,6 +193,57 @@ void test_cache_dir(void**) {
     RUN_TABLE(cases);
 }
 
+void test_login_refresh(void**) {
+    Config d = dirbind::parse_config("", "d.yaml");
+    assert_false(d.login_refresh.enabled);  // off unless asked for
+    assert_int_equal(d.login_refresh.timeout_ms, 2000);
+    Config c = dirbind::parse_config("login_refresh: {enabled: true, timeout: 0.25}", "d.yaml");
+    assert_true(c.login_refresh.enabled);
+    assert_int_equal(c.login_refresh.timeout_ms, 250);
+    assert_int_equal(
+        dirbind::parse_config("login_refresh: {timeout: 1.5}", "d.yaml").login_refresh.timeout_ms, 1500);
+    assert_int_equal(dirbind::parse_config("login_refresh: {timeout: 2}", "d.yaml").login_refresh.timeout_ms,
+                     2000);
+    assert_int_equal(
+        dirbind::parse_config("login_refresh: {timeout: 0.001}", "d.yaml").login_refresh.timeout_ms, 1);
+    static const Case cases[] = {
+        {"login_refresh: {enabled: false}", "OK"},
+        {"login_refresh:\n  enabled: true\n  timeout: 2.0", "OK"},
+        {"login_refresh: {timeout: 3}",
+         "dirbind.yaml:1: login_refresh.timeout: 3 is outside the allowed range: above 0 and at most 2 "
+         "seconds"},
+        {"login_refresh: {timeout: 2.001}",
+         "dirbind.yaml:1: login_refresh.timeout: 2.001 is outside the allowed range: above 0 and at most 2 "
+         "seconds"},
+        {"login_refresh: {timeout: 0}",
+         "dirbind.yaml:1: login_refresh.timeout: 0 is outside the allowed range: above 0 and at most 2 "
+         "seconds"},
+        {"login_refresh: {timeout: -1}",
+         "dirbind.yaml:1: login_refresh.timeout: expected seconds such as 2 or 0.5 (at most three decimals), "
+         "got '-1'"},
+        {"login_refresh: {timeout: 0.0001}",
+         "dirbind.yaml:1: login_refresh.timeout: expected seconds such as 2 or 0.5 (at most three decimals), "
+         "got "
+         "'0.0001'"},
+        {"login_refresh: {timeout: 1e0}",
+         "dirbind.yaml:1: login_refresh.timeout: expected seconds such as 2 or 0.5 (at most three decimals), "
+         "got "
+         "'1e0'"},
+        {"login_refresh: {timeout: '1'}",
+         "dirbind.yaml:1: login_refresh.timeout: expected a number of seconds, got '1'"},
+        {"login_refresh: {timeout: }", "dirbind.yaml:1: login_refresh.timeout: a value is required"},
+        {"login_refresh: {enabled: yes}",
+         "dirbind.yaml:1: login_refresh.enabled: expected true or false, got 'yes'"},
+        {"login_refresh: {enabled: true, timout: 1}",
+         "dirbind.yaml:1: login_refresh: unknown key 'timout' (did you mean 'timeout'?)"},
+        {"login_refresh: true",
+         "dirbind.yaml:1: login_refresh: expected a mapping {enabled, timeout}, got 'true'"},
+        {"login_refresh: {enabled: true, enabled: false}",
+         "dirbind.yaml:1: login_refresh: duplicate key 'enabled'"},
+    };
+    RUN_TABLE(cases);
+}
+
 void test_uid_range(void**) {
     static const Case cases[] = {
         {"uid_range: {min: 1000, max: 60000}", "OK"},
@@ -383,6 +434,7 @@ int main() {
         cmocka_unit_test(test_source),
         cmocka_unit_test(test_cache_dir),
         cmocka_unit_test(test_uid_range),
+        cmocka_unit_test(test_login_refresh),
         cmocka_unit_test(test_home),
         cmocka_unit_test(test_shell),
         cmocka_unit_test(test_unmanaged_keys_file),

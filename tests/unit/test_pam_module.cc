@@ -703,13 +703,226 @@ void unloadable_config_fails_closed(void**) {
     use(kAll);
 }
 
+// ---- login_refresh (docs/pam.md) ---------------------------------------------------------------
+// The sshd service passes refresh_command=<scratch>/refresh.sh: a shell script each test writes,
+// standing in for `dirbind refresh-user`. refresh_on() turns login_refresh on (timeout 1 s) in
+// dirbind.yaml; use() writes it without.
+
+std::string rpath(const char* name) {
+    return g_dir + "/refresh." + name;
+}
+
+void refresh_on() {
+    use(kAll);
+    test::write_text(g_dir + "/dirbind.yaml", test::read_text(g_dir + "/dirbind.yaml") +
+                                                  "login_refresh: {enabled: true, timeout: 1}\n");
+}
+
+// The fake command: records its pid, arguments, environment and open descriptors, then `body`.
+void fake_refresh(const std::string& body) {
+    refresh_on();
+    for (const char* f : {"pid", "args", "env", "fds"}) unlink(rpath(f).c_str());
+    test::write_text(rpath("sh"), "#!/bin/sh\necho $$ > " + rpath("pid") + "\necho \"$@\" > " +
+                                      rpath("args") + "\nenv > " + rpath("env") + "\nls -l /proc/$$/fd > " +
+                                      rpath("fds") + " 2>&1\n" + body + "\n");
+    chmod(rpath("sh").c_str(), 0755);
+}
+
+// What `dirbind refresh-user alice` prints for an alice with `state` and keys `keys`.
+std::string answer(const char* state, std::vector<int> keys, const char* user_pk = "yes") {
+    std::string out = "cat <<'EOF'\nuser alice\nstate " + std::string(state) + "\nsystem password yes\n" +
+                      "system publickey yes\npublickey " + user_pk + "\n";
+    for (int k : keys) out += "key " + key_text(k) + "\n";
+    return out + "end\nEOF";
+}
+
+bool ran() {
+    return access(rpath("args").c_str(), F_OK) == 0;
+}
+
+// True while `pid` exists and is not a zombie (one its parent has yet to reap).
+bool alive(const std::string& pid) {
+    std::string stat = test::read_text("/proc/" + pid + "/stat");
+    std::size_t paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+// alice logs in over sshd with key `key` (0: a one-method login, SSH_AUTH_INFO_0 still empty).
+int refresh_login(int key, Pam& p) {
+    p.set_auth_info(key ? "publickey " + key_text(key) + "\n" : "");
+    return p.account();
+}
+
+void refresh_verdicts_deny(void**) {
+    // alice is active with keys 1 and 2 in the cache; the directory now says otherwise.
+    struct {
+        std::string body;
+        int key;
+        int want;
+        const char* told;
+    } cases[] = {
+        {answer("suspended", {1, 2}), 1, PAM_PERM_DENIED, "suspended"},
+        {answer("locked", {1, 2}), 0, PAM_PERM_DENIED, "locked"},
+        {answer("expired", {1, 2}), 1, PAM_ACCT_EXPIRED, "expired"},
+        {answer("staged", {1, 2}), 1, PAM_PERM_DENIED, "not activated"},
+        {"printf 'gone\\nend\\n'", 1, PAM_PERM_DENIED, "no longer enabled"},
+        {answer("active", {2}), 1, PAM_PERM_DENIED, "no longer authorised"},  // key 1 removed
+        {answer("active", {1, 2}, "no"), 1, PAM_PERM_DENIED, "disabled for your account"},
+    };
+    for (const auto& c : cases) {
+        fake_refresh(c.body);
+        Pam p("sshd", "alice");
+        int rc = refresh_login(c.key, p);
+        if (rc != c.want || !p.said(c.told))
+            fail_msg("%s: got %d, told '%s'\n%s", c.body.c_str(), rc,
+                     p.errors.empty() ? "" : p.errors[0].c_str(), p.log.c_str());
+        assert_true(p.logged("login_refresh"));
+        assert_true(ran());
+    }
+    // How it was run: the configured config, the user, a clean environment, no inherited fd.
+    assert_string_equal(test::read_text(rpath("args")).c_str(),
+                        ("--config " + g_dir + "/dirbind.yaml refresh-user alice\n").c_str());
+    std::string env = test::read_text(rpath("env"));
+    assert_true(env.find("LD_PRELOAD") == std::string::npos);
+    assert_true(env.find("PAM_WRAPPER") == std::string::npos);
+    std::string fds = test::read_text(rpath("fds"));
+    // dash keeps the script open and saves 1 and 2 (the pipes) while `ls > file` runs: whatever
+    // else is open was inherited.
+    if (fds.find(" 0 -> /dev/null") == std::string::npos || fds.find("pipe:") == std::string::npos)
+        fail_msg("the command's descriptors:\n%s", fds.c_str());
+    for (std::size_t at = fds.find(" -> "); at != std::string::npos; at = fds.find(" -> ", at + 1)) {
+        std::string target = fds.substr(at + 4, fds.find('\n', at) - at - 4);
+        if (target != "/dev/null" && target.rfind("pipe:", 0) != 0 && target != rpath("fds") &&
+            target != rpath("sh"))
+            fail_msg("the command inherited %s:\n%s", target.c_str(), fds.c_str());
+    }
+}
+
+void refresh_agrees_or_unchanged(void**) {
+    for (const std::string& body : {answer("active", {1, 2}), std::string("printf 'unchanged\\nend\\n'")}) {
+        fake_refresh(body);
+        Pam p("sshd", "alice");
+        assert_int_equal(refresh_login(1, p), PAM_SUCCESS);
+        assert_true(ran());
+        assert_true(p.errors.empty());
+    }
+    // No descriptor of the application reaches the command, even one opened without O_CLOEXEC.
+    int leak = open((g_dir + "/leaked-fd").c_str(), O_WRONLY | O_CREAT, 0600);
+    assert_true(leak >= 0);
+    fake_refresh(answer("active", {1}));
+    Pam p("sshd", "alice");
+    assert_int_equal(refresh_login(1, p), PAM_SUCCESS);
+    close(leak);
+    assert_true(test::read_text(rpath("fds")).find("leaked-fd") == std::string::npos);
+}
+
+// A key removed in the directory after an account step that could not see the key (sshd lists
+// a one-method login's key only later): the session step, with the complete list, refuses it.
+void refresh_session_checks_the_complete_list(void**) {
+    fake_refresh(answer("active", {2}));
+    {
+        Pam p("sshd", "alice");
+        assert_int_equal(refresh_login(0, p), PAM_SUCCESS);
+        p.set_auth_info("publickey " + key_text(1) + "\n");
+        assert_int_equal(p.open_session(), PAM_SESSION_ERR);
+        assert_true(p.logged("login_refresh"));
+    }
+    {
+        Pam p("sshd", "alice");
+        assert_int_equal(refresh_login(0, p), PAM_SUCCESS);
+        p.set_auth_info("publickey " + key_text(2) + "\n");
+        assert_int_equal(p.open_session(), PAM_SUCCESS);  // provisioning fails here, optional
+    }
+}
+
+void refresh_failures_keep_the_cache_decision(void**) {
+    struct {
+        std::string body;
+        const char* logged;
+    } cases[] = {
+        {"echo 'state: suspended'; echo garbage", "unusable answer"},
+        {"printf 'user alice\\nstate suspended\\npublickey yes\\n'", "no 'end' line"},  // cut short
+        {"printf 'user mallory\\nstate suspended\\npublickey yes\\nend\\n'", "another user"},
+        {"echo 'dirbind: error: cannot reach the directory' >&2; exit 3",
+         "exited with status 3: dirbind: error: cannot reach the directory"},
+        {answer("suspended", {}) + "\nkill -KILL $$", "killed by signal 9"},
+        {"exec /nonexistent/dirbind", "exited with status 127"},
+    };
+    for (const auto& c : cases) {
+        fake_refresh(c.body);
+        Pam p("sshd", "alice");
+        int rc = refresh_login(1, p);
+        if (rc != PAM_SUCCESS || !p.logged(c.logged) || !p.logged("the cached decision (allow) stands"))
+            fail_msg("%s: got %d\n%s", c.body.c_str(), rc, p.log.c_str());
+    }
+    // A refresh_command that does not exist at all.
+    refresh_on();
+    unlink(rpath("sh").c_str());
+    Pam p("sshd", "alice");
+    assert_int_equal(refresh_login(1, p), PAM_SUCCESS);
+    assert_true(p.logged("cannot be executed"));
+}
+
+void refresh_hung_command_is_killed(void**) {
+    // Ignores the polite signals, and leaves a grandchild holding the pipe.
+    fake_refresh("trap '' TERM HUP INT\n( trap '' TERM HUP INT; exec sleep 30 ) &\necho $! > " + rpath("gc") +
+                 "\nsleep 30 &\necho $! > " + rpath("sleep") + "\nwait\n" + answer("suspended", {}));
+    Pam p("sshd", "alice");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = refresh_login(1, p);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double elapsed =
+        static_cast<double>(t1.tv_sec - t0.tv_sec) + static_cast<double>(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_int_equal(rc, PAM_SUCCESS);  // the cache said yes; no answer changes nothing
+    if (elapsed < 1.0 || elapsed >= 3.0) fail_msg("took %.2f s (timeout 1 s + margin)", elapsed);
+    assert_true(p.logged("no answer within 1000 ms"));
+    // Nothing left running: the command was reaped, its group killed (the grandchild's parent is
+    // gone, so whoever adopts it reaps it; a zombie is not running).
+    std::string pid = test::read_text(rpath("pid")), gc = test::read_text(rpath("gc")),
+                sl = test::read_text(rpath("sleep"));
+    for (std::string* s : {&pid, &gc, &sl})
+        if (!s->empty() && s->back() == '\n') s->pop_back();
+    assert_false(pid.empty() || gc.empty() || sl.empty());
+    assert_true(access(("/proc/" + pid).c_str(), F_OK) != 0);  // reaped by the module, no zombie
+    for (int i = 0; i < 100 && (alive(gc) || alive(sl)); ++i) usleep(10000);
+    assert_false(alive(gc));
+    assert_false(alive(sl));
+}
+
+void refresh_only_when_the_cache_allows(void**) {
+    fake_refresh(answer("active", {1, 2}));
+    {
+        Pam p("sshd", "bob");  // suspended in the cache
+        p.set_auth_info("publickey " + key_text(5) + "\n");
+        assert_int_equal(p.account(), PAM_PERM_DENIED);
+    }
+    {
+        Pam p("sshd", "alice");  // the cache refuses key 3 already
+        assert_int_equal(refresh_login(3, p), PAM_PERM_DENIED);
+    }
+    {
+        Pam p("sshd", "localuser");  // not a directory user
+        p.set_auth_info("publickey " + key_text(1) + "\n");
+        assert_int_equal(p.account(), kIgnored);
+    }
+    assert_false(ran());
+    // Off (the default): never run either.
+    use(kAll);
+    Pam p("sshd", "alice");
+    assert_int_equal(refresh_login(1, p), PAM_SUCCESS);
+    assert_false(ran());
+}
+
 }  // namespace
 
 int main(int, char** argv) {
     g_dir = test::reexec_under_wrappers(argv, [](const std::string& dir) {
         std::string mod = test::abs_path("DIRBIND_PAM_MODULE", "build/pam_dirbind.so");
         std::string cfg = "config=" + dir + "/dirbind.yaml";
-        test::write_text(dir + "/svc/sshd", test::service_stack(mod, cfg + " debug"));
+        // login_refresh stays off (dirbind.yaml) except in the refresh_* tests, which turn it on.
+        test::write_text(dir + "/svc/sshd",
+                         test::service_stack(mod, cfg + " debug refresh_command=" + dir + "/refresh.sh"));
         test::write_text(dir + "/svc/sudo", test::service_stack(mod, cfg + " debug"));
         const std::string set_items = "auth optional " PAM_WRAPPER_MODULES "/pam_set_items.so\n";
         test::write_text(dir + "/svc/sudo-first",
@@ -749,6 +962,12 @@ int main(int, char** argv) {
         cmocka_unit_test(session_provisioning_failure),
         cmocka_unit_test(unknown_options_logged_not_fatal),
         cmocka_unit_test(unloadable_config_fails_closed),
+        cmocka_unit_test(refresh_verdicts_deny),
+        cmocka_unit_test(refresh_agrees_or_unchanged),
+        cmocka_unit_test(refresh_session_checks_the_complete_list),
+        cmocka_unit_test(refresh_failures_keep_the_cache_decision),
+        cmocka_unit_test(refresh_hung_command_is_killed),
+        cmocka_unit_test(refresh_only_when_the_cache_allows),
     };
     int rc = cmocka_run_group_tests(tests, group_setup, nullptr);
     if (!getenv("DIRBIND_TEST_KEEP") && test::remove_tree(g_dir) != 0) rc = rc ? rc : 1;
