@@ -43,7 +43,7 @@ struct UserFetchRequest {
 };
 
 // The plugin's entry points. New entries go at the end; the ABI tag changes with this header.
-// Routing another source function (a per-user fetch at login, say) takes three steps: an entry
+// Routing another source function (as fetch_user below was) takes three steps: an entry
 // of this shape (inputs by const reference, the result through an out pointer, NetCallError*
 // last, noexcept, false on failure); its body in net/dirbind_net.cc through guarded(); and in
 // source.cc the same three lines fetch_directory() has: net_plugin(), call, rethrow_net_error().

@@ -98,8 +98,14 @@ int simple_result(const Decision& d, int denied) {
 // the complete SSH_AUTH_INFO_0 against it as well (sshd runs both on one handle).
 constexpr const char* kRefreshData = "dirbind_login_refresh";
 
-void free_verdict(pam_handle_t*, void* data, int) {
-    delete static_cast<RefreshVerdict*>(data);
+// For whom: an application may change PAM_USER between the steps.
+struct KeptRefresh {
+    std::string user;
+    RefreshVerdict verdict;
+};
+
+void free_kept(pam_handle_t*, void* data, int) {
+    delete static_cast<KeptRefresh*>(data);
 }
 
 // Asks the directory about a directory user the cache allowed; the answer may only deny more.
@@ -119,8 +125,8 @@ Decision refresh_account(pam_handle_t* pamh, const Setup& s, const Facts& f, Dec
     if (r.verdict == Verdict::deny) return r;
     log(LogLevel::debug, r.log_message + " (" + std::to_string(ms) + " ms)");
     if (v.kind == RefreshVerdict::Kind::found) {
-        auto* kept = new RefreshVerdict(std::move(v));
-        if (pam_set_data(pamh, kRefreshData, kept, free_verdict) != PAM_SUCCESS) delete kept;
+        auto* kept = new KeptRefresh{f.user, std::move(v)};
+        if (pam_set_data(pamh, kRefreshData, kept, free_kept) != PAM_SUCCESS) delete kept;
     }
     return d;
 }
@@ -253,11 +259,12 @@ int open_session(pam_handle_t* pamh, int flags, int argc, const char** argv) {
     Decision d = decide_session(f.ctx, unmanaged, &keys);
     const void* data = nullptr;
     if (d.verdict == Verdict::allow && f.ctx.subject == Subject::directory_user &&
-        pam_get_data(pamh, kRefreshData, &data) == PAM_SUCCESS && data != nullptr) {
+        pam_get_data(pamh, kRefreshData, &data) == PAM_SUCCESS && data != nullptr &&
+        static_cast<const KeptRefresh*>(data)->user == f.user) {
         // The account step's fresh answer: the complete method list must pass it too, and only
         // keys both the cache and the directory still have are written (it can only deny more).
         std::vector<std::string> fresh_keys;
-        Decision r = decide_session(refreshed_context(f.ctx, *static_cast<const RefreshVerdict*>(data)),
+        Decision r = decide_session(refreshed_context(f.ctx, static_cast<const KeptRefresh*>(data)->verdict),
                                     unmanaged, &fresh_keys);
         if (r.verdict == Verdict::deny) {
             r.log_message += " (login_refresh: what the directory said at the account step)";

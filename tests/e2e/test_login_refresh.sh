@@ -3,7 +3,8 @@
 # the directory that no sync has brought into the cache yet counts at the next login — a user
 # suspended a moment ago is refused, a removed user is refused, a key removed from the user is
 # refused (at session start: sshd runs the account step before it names a one-method login's
-# key) — while a directory that cannot be read leaves the cache in charge: logins go on, fast.
+# key) and left out of the rebuilt authorized_keys — while a directory that cannot be read
+# leaves the cache in charge: logins go on, fast.
 . "$(dirname "$0")/lib-e2e.sh"
 
 mkkey alice
@@ -45,6 +46,9 @@ expect_refused "bob's key removed in the directory (cache: still his): refused"
 sshd_logged "... at session start" "pam_open_session\(\): Cannot make/remove an entry for the specified session"
 login_key bob bob2 'id -un'
 expect_login "bob's remaining key still works"
+ak=$(cat /home/bob/.ssh/authorized_keys 2>&1)
+contains "... his authorized_keys holds it" "$(pub bob2 | cut -d' ' -f2)" "$ak"
+absent "... and no longer the key the directory removed (the cache still lists it)" "$(pub bob | cut -d' ' -f2)" "$ak"
 check "the cache was not written by any of this" "active" "$(dirbind lookup user alice 2>&1 | grep -o active | head -1)"
 
 # ---- the directory cannot be read: the cache decides -------------------------------------------
