@@ -86,6 +86,27 @@ std::string path_of(const Value& v) {
 
 // ---- keys ---------------------------------------------------------------------------------
 
+// A small mapping of fixed keys (`uid_range`, `login_refresh`): calls fn(key, value) for each
+// entry in order; a non-mapping, a duplicate or an unknown key fails, naming the known ones.
+template <typename Fn>
+void each_known_key(const Value& v, std::initializer_list<const char*> known, Fn fn) {
+    std::string shape;
+    for (const char* k : known) shape += std::string(shape.empty() ? "{" : ", ") + k;
+    if (!v.node.IsMap()) v.fail("expected a mapping " + shape + "}, got " + describe(v.node));
+    std::set<std::string> seen;
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+        int line = doc::line_of(it->first, v.line);
+        std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
+        if (!seen.insert(k).second) fail(v.file, line, v.key, "duplicate key '" + doc::printable(k) + "'");
+        bool is_known = false;
+        for (const char* n : known) is_known = is_known || k == n;
+        if (!is_known)
+            fail(v.file, line, v.key,
+                 "unknown key '" + doc::printable(k) + "'" + doc::did_you_mean(k, known));
+        fn(k, Value{v.file, v.key + "." + k, it->second, doc::line_of(it->second, line)});
+    }
+}
+
 void set_cache_dir(const Value& v, Config& c) {
     std::string p = path_of(v);
     if (p.find_first_not_of('/') == std::string::npos) v.fail("must not be '/'");
@@ -93,22 +114,10 @@ void set_cache_dir(const Value& v, Config& c) {
 }
 
 void set_uid_range(const Value& v, Config& c) {
-    if (!v.node.IsMap()) v.fail("expected a mapping {min, max}, got " + describe(v.node));
     IdRange r;
-    std::set<std::string> seen;
-    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-        int line = doc::line_of(it->first, v.line);
-        std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
-        if (!seen.insert(k).second) fail(v.file, line, v.key, "duplicate key '" + doc::printable(k) + "'");
-        Value sub{v.file, v.key + "." + k, it->second, doc::line_of(it->second, line)};
-        if (k == "min")
-            r.min = number_of(sub);
-        else if (k == "max")
-            r.max = number_of(sub);
-        else
-            fail(v.file, line, v.key,
-                 "unknown key '" + doc::printable(k) + "'" + doc::did_you_mean(k, {"min", "max"}));
-    }
+    each_known_key(v, {"min", "max"}, [&](const std::string& k, const Value& sub) {
+        (k == "min" ? r.min : r.max) = number_of(sub);
+    });
     if (r.min < 1000) v.fail("min " + std::to_string(r.min) + " is below 1000 (0–999 belong to the system)");
     if (r.max >= 0x80000000u) v.fail("max " + std::to_string(r.max) + " is not below 2^31");
     if (r.min > r.max) v.fail("min " + std::to_string(r.min) + " is above max " + std::to_string(r.max));
@@ -228,28 +237,18 @@ std::uint32_t refresh_timeout_ms_of(const Value& v) {
 }
 
 void set_login_refresh(const Value& v, Config& c) {
-    if (!v.node.IsMap()) v.fail("expected a mapping {enabled, timeout}, got " + describe(v.node));
     LoginRefreshConfig r;
-    std::set<std::string> seen;
-    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-        int line = doc::line_of(it->first, v.line);
-        std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
-        if (!seen.insert(k).second) fail(v.file, line, v.key, "duplicate key '" + doc::printable(k) + "'");
-        Value sub{v.file, v.key + "." + k, it->second, doc::line_of(it->second, line)};
-        if (k == "enabled") {
-            if (sub.node.IsNull()) sub.fail("a value is required");
-            const std::string b = sub.node.IsScalar() ? sub.node.Scalar() : std::string();
-            if (!sub.node.IsScalar() || !doc::is_plain(sub.node) || (b != "true" && b != "false"))
-                sub.fail("expected true or false, got " + describe(sub.node));
-            r.enabled = b == "true";
-        } else if (k == "timeout") {
+    each_known_key(v, {"enabled", "timeout"}, [&](const std::string& k, const Value& sub) {
+        if (k == "timeout") {
             r.timeout_ms = refresh_timeout_ms_of(sub);
-        } else {
-            const char* names[] = {"enabled", "timeout"};
-            fail(v.file, line, v.key,
-                 "unknown key '" + doc::printable(k) + "'" + doc::did_you_mean(k, names, std::size(names)));
+            return;
         }
-    }
+        if (sub.node.IsNull()) sub.fail("a value is required");
+        const std::string b = sub.node.IsScalar() ? sub.node.Scalar() : std::string();
+        if (!sub.node.IsScalar() || !doc::is_plain(sub.node) || (b != "true" && b != "false"))
+            sub.fail("expected true or false, got " + describe(sub.node));
+        r.enabled = b == "true";
+    });
     c.login_refresh = r;
 }
 

@@ -115,19 +115,28 @@ EOC
 # sandbox_sshd_start CONFIG PORT LOG [SECONDS]: sshd -D -e in the background (bounded by
 # `timeout`, default 600 s), its log appended to LOG; waits until it listens. Sets SSHD_PID.
 sandbox_sshd_start() {
-    local cfg=$1 port=$2 log=$3 limit=${4:-600} i
+    local cfg=$1 port=$2 log=$3 limit=${4:-600}
     /usr/sbin/sshd -t -f "$cfg" -p "$port" || { echo "sandbox: sshd rejects $cfg" >&2; return 1; }
     : >>"$log"
     local before
     before=$(grep -c "Server listening on 127.0.0.1 port $port" "$log" || true)
     timeout "$limit" /usr/sbin/sshd -D -e -f "$cfg" -p "$port" 2>>"$log" </dev/null &
     SSHD_PID=$!
+    _sandbox_started "$SSHD_PID" "sshd on port $port" "$log" \
+        eval '[ "$(grep -c "Server listening on 127.0.0.1 port $port" "$log" || true)" -gt "$before" ]'
+}
+
+# _sandbox_started PID WHAT LOG TEST...: waits (5 s at most) until the command TEST succeeds;
+# fails, showing the end of LOG, if it does not or the process PID ends first.
+_sandbox_started() {
+    local pid=$1 what=$2 log=$3 i
+    shift 3
     for i in $(seq 100); do
-        [ "$(grep -c "Server listening on 127.0.0.1 port $port" "$log" || true)" -gt "$before" ] && return 0
-        kill -0 "$SSHD_PID" 2>/dev/null || break
+        "$@" && return 0
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.05
     done
-    echo "sandbox: sshd did not start on port $port:" >&2
+    echo "sandbox: $what did not start:" >&2
     tail -n 20 "$log" >&2
     return 1
 }
@@ -150,7 +159,7 @@ SANDBOX_DOUBLE_PID=
 # most SECONDS (default 600). The first start makes a fresh CA and certificates in DIR
 # (DIR/ca.pem is what dirbind must trust); a restart keeps them and the URL.
 sandbox_double_start() {
-    local dir=$1 port=$2 limit=${3:-600} i
+    local dir=$1 port=$2 limit=${3:-600}
     local double=${SRC:?}/tests/double
     mkdir -p "$dir"
     [ -s "$dir/ca.pem" ] || python3 "$double/mkcerts.py" "$dir" ||
@@ -158,14 +167,8 @@ sandbox_double_start() {
     rm -f "$dir/ports.json"
     python3 "$double/double.py" --dir "$dir" --port "$port" --lifetime "$limit" >>"$dir/out.log" 2>&1 &
     SANDBOX_DOUBLE_PID=$!
-    for i in $(seq 100); do
-        [ -s "$dir/ports.json" ] && return 0
-        kill -0 "$SANDBOX_DOUBLE_PID" 2>/dev/null || break
-        sleep 0.05
-    done
-    echo "sandbox: the directory double did not start on port $port:" >&2
-    tail -n 20 "$dir/out.log" >&2
-    return 1
+    _sandbox_started "$SANDBOX_DOUBLE_PID" "the directory double on port $port" "$dir/out.log" \
+        test -s "$dir/ports.json"
 }
 
 # sandbox_double_stop: stops the double (connections to its port are refused from then on).
