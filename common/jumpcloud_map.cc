@@ -3,25 +3,18 @@
 // system object (which has no record to skip) fails the sync.
 #include "jumpcloud_map.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <nlohmann/json.hpp>
 
-#include "atomic_file.h"
 #include "doc_util.h"
 #include "error.h"
 #include "jumpcloud_sign.h"
 #include "log.h"
 #include "names.h"
-#include "secret_file.h"
 
 namespace dirbind {
 namespace {
 
 using nlohmann::json;
-
-constexpr const char* kUidTableName = "jumpcloud-ids.json";
 
 // FNV-1a: stable across builds and platforms, unlike std::hash; the allocation depends on it.
 std::uint64_t fnv1a(std::string_view s) {
@@ -323,43 +316,6 @@ std::optional<std::uint32_t> UidAllocator::assign(const std::string& user_id) {
         return id;
     }
     return std::nullopt;
-}
-
-std::map<std::string, std::uint32_t> load_uid_table(const std::string& cache_dir) {
-    std::string path = cache_dir + "/" + kUidTableName;
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) return {};
-    std::string text = read_secret_file(path, "uid allocation table", 64u << 20);
-    auto corrupt = [&](const std::string& why) {
-        return Error(Err::source,
-                     path + " is corrupt (" + why +
-                         "); restore it or remove it (users without JumpCloud-managed uids would then "
-                         "get new uids)");
-    };
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw corrupt("not a JSON object");
-    if (!j.contains("version") || j["version"] != 1) throw corrupt("unknown version");
-    if (!j.contains("ids") || !j["ids"].is_object()) throw corrupt("no 'ids' object");
-    std::map<std::string, std::uint32_t> table;
-    std::set<std::uint32_t> seen;
-    for (const auto& [k, v] : j["ids"].items()) {
-        if (!valid_jumpcloud_id(k)) throw corrupt("bad user id '" + doc::printable(k) + "'");
-        if (!v.is_number_unsigned() || v.get<std::uint64_t>() > 0xffffffffull)
-            throw corrupt("bad uid for " + k);
-        auto id = static_cast<std::uint32_t>(v.get<std::uint64_t>());
-        if (!seen.insert(id).second) throw corrupt("uid " + std::to_string(id) + " given twice");
-        table.emplace(k, id);
-    }
-    return table;
-}
-
-void save_uid_table(const std::string& cache_dir, const std::map<std::string, std::uint32_t>& table) {
-    json ids = json::object();
-    for (const auto& [k, v] : table) ids[k] = v;
-    json j = {{"version", 1}, {"ids", ids}};
-    AtomicWriteOptions o;
-    o.mode = 0600;
-    write_file_atomic(cache_dir + "/" + kUidTableName, j.dump(1) + "\n", o);
 }
 
 }  // namespace dirbind

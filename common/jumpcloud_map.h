@@ -96,10 +96,4 @@ private:
     bool changed_ = false;
 };
 
-// The persisted table <cache_dir>/jumpcloud-ids.json (root-only 0600): {"version": 1, "ids":
-// {"<user id>": uid}}. A missing file is an empty table; an unreadable or corrupt one throws
-// Error (re-allocating would silently change users' uids).
-std::map<std::string, std::uint32_t> load_uid_table(const std::string& cache_dir);
-void save_uid_table(const std::string& cache_dir, const std::map<std::string, std::uint32_t>& table);
-
 }  // namespace dirbind

@@ -44,13 +44,6 @@ std::string signing_string(std::string_view method, std::string_view path_with_q
     return s;
 }
 
-bool valid_jumpcloud_id(std::string_view id) noexcept {
-    if (id.size() != 24) return false;
-    for (char c : id)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    return true;
-}
-
 SystemSigner::SystemSigner(std::string_view pem, std::string system_id, const std::string& where)
     : id_(std::move(system_id)) {
     if (!valid_jumpcloud_id(id_))

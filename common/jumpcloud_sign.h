@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "validate.h"  // valid_jumpcloud_id
+
 namespace dirbind {
 
 // RFC 7231 IMF-fixdate in GMT: "Tue, 10 Nov 2009 23:00:00 GMT".
@@ -17,10 +19,6 @@ std::string http_date(std::time_t t);
 // The exact text that is signed: "<method> <path_with_query> HTTP/1.1\ndate: <date>" (literal
 // HTTP/1.1, lower-case "date:", no trailing newline).
 std::string signing_string(std::string_view method, std::string_view path_with_query, std::string_view date);
-
-// True for a JumpCloud object id as the API uses them: 24 lower-case hex digits. Ids go into URL
-// paths, so nothing else is ever accepted.
-bool valid_jumpcloud_id(std::string_view id) noexcept;
 
 // Holds the system's private key and signs requests with it. Move-only; the key never leaves.
 class SystemSigner {

@@ -13,6 +13,7 @@
 #include "https_client.h"
 #include "jumpcloud_map.h"
 #include "jumpcloud_sign.h"
+#include "jumpcloud_tables.h"
 #include "names.h"
 #include "secret_file.h"
 #include "validate.h"
@@ -73,11 +74,11 @@ struct Fetcher {
     SystemSigner signer;
     std::string api_key;
 
-    Fetcher(const Config& c, const FetchHooks& h, std::vector<Skipped>* s, SystemSigner sg)
+    Fetcher(const Config& c, const FetchHooks& h, std::vector<Skipped>* s, SystemSigner sg, HttpsOptions o)
         : cfg(c),
           hooks(h),
           skipped(s),
-          client(https_options(c.source, h.verbose)),
+          client(std::move(o)),
           base(c.source.url),
           prefix(base_path(c.source.url)),
           signer(std::move(sg)) {}
@@ -124,16 +125,21 @@ struct Fetcher {
         if (hooks.progress) hooks.progress({phase, done, total, client.requests_made()});
     }
 
-    SystemPolicy system() {
-        progress("system", 0, 1);
-        HttpsRequest r = system_request("/systems/" + id());
-        HttpsResponse resp = client.get(r);
+    HttpsRequest system_object_request() const { return system_request("/systems/" + id()); }
+
+    static SystemPolicy system_policy(const HttpsRequest& r, const HttpsResponse& resp) {
         json j = parse_body(resp, redact_url(r.url));
         try {
             return map_system(j);
         } catch (const Error& e) {
             throw Error(Err::source, "GET " + redact_url(r.url) + ": " + e.what());
         }
+    }
+
+    SystemPolicy system() {
+        progress("system", 0, 1);
+        HttpsRequest r = system_object_request();
+        return system_policy(r, client.get(r));
     }
 
     static std::uint64_t total_count(const HttpsResponse& r, const std::string& shown) {
@@ -219,10 +225,8 @@ struct Fetcher {
     }
 };
 
-}  // namespace
-
-FetchResult fetch_jumpcloud(const Config& cfg, const FetchHooks& hooks, std::vector<Skipped>* skipped) {
-    const SourceConfig& s = cfg.source;
+// This host's signer, from the agent's config and key.
+SystemSigner host_signer(const SourceConfig& s) {
     std::string system_id = read_system_id(s.agent_config);
     std::string pem = read_secret_file(s.system_key_file, "system private key");
     std::optional<SystemSigner> signer;
@@ -233,7 +237,14 @@ FetchResult fetch_jumpcloud(const Config& cfg, const FetchHooks& hooks, std::vec
         throw;
     }
     secure_clear(pem);
-    Fetcher f(cfg, hooks, skipped, std::move(*signer));
+    return std::move(*signer);
+}
+
+}  // namespace
+
+FetchResult fetch_jumpcloud(const Config& cfg, const FetchHooks& hooks, std::vector<Skipped>* skipped) {
+    const SourceConfig& s = cfg.source;
+    Fetcher f(cfg, hooks, skipped, host_signer(s), https_options(s, hooks.verbose));
     // Read before any request, so that a missing or unsafe key file fails fast.
     f.api_key = read_secret_token(s.api_key_file, "JumpCloud API key file", 4096);
 
@@ -305,9 +316,68 @@ FetchResult fetch_jumpcloud(const Config& cfg, const FetchHooks& hooks, std::vec
     }
     if (hooks.persist && alloc.changed()) save_uid_table(cfg.cache_dir, alloc.table());
 
-    for (auto& u : users)
-        if (u) out.dir.users.push_back(std::move(u->user));
+    for (std::size_t i = 0; i < users.size(); ++i)
+        if (users[i]) {
+            out.user_ids.emplace(users[i]->user.name, bound[i].id);  // the first wins, as in validation
+            out.dir.users.push_back(std::move(users[i]->user));
+        }
     for (auto& [name, g] : groups) out.dir.groups.push_back(std::move(g));
+    return out;
+}
+
+FetchResult fetch_jumpcloud_user(const Config& cfg, const std::string& name, const HttpsOptions& transport,
+                                 std::vector<Skipped>* skipped) {
+    const SourceConfig& s = cfg.source;
+    std::map<std::string, std::string> names = load_user_id_map(cfg.cache_dir);
+    auto known = names.find(name);
+    if (known == names.end())
+        throw Error(Err::source, "login_refresh: '" + doc::printable(name) +
+                                     "' is not in the last sync's user map (" + cfg.cache_dir +
+                                     "/jumpcloud-users.json); the cache decides");
+    const std::string user_id = known->second;
+    FetchHooks hooks;
+    HttpsOptions o = transport;
+    o.parallel = std::max<std::uint32_t>(o.parallel, 2);
+    Fetcher f(cfg, hooks, skipped, host_signer(s), std::move(o));
+    f.api_key = read_secret_token(s.api_key_file, "JumpCloud API key file", 4096);
+
+    // The system's switches and the user's record, side by side: one attempt each.
+    std::vector<HttpsRequest> reqs{f.system_object_request(), f.detail_request(user_id)};
+    FetchResult out;
+    std::optional<json> details;
+    f.client.get_all(reqs, [&](std::size_t i, HttpsResponse&& r) {
+        if (i == 0)
+            out.dir.system = Fetcher::system_policy(reqs[0], r);
+        else if (r.status != 404)  // deleted: no user in the answer, so "gone"
+            details = parse_body(r, redact_url(reqs[1].url));
+    });
+    out.requests = f.client.requests_made();
+    secure_clear(f.api_key);
+    if (!details) return out;
+
+    // No binding is read (that takes paging the bound users): groups and sudo stay empty, which
+    // the answer does not carry anyway.
+    BoundUser bound;
+    bound.id = user_id;
+    std::string why;
+    std::optional<JumpCloudUser> u = map_user(*details, bound, &why);
+    if (!u) {
+        // The sync would skip the record: gone, as for the other sources.
+        skipped->push_back({"user", user_id, "jumpcloud: " + why});
+        return out;
+    }
+    if (u->user.name != name) return out;  // renamed in JumpCloud: gone under this name
+    if (!u->managed_uid) {
+        // The uid the last sync gave; the answer is validated with it like the cached record.
+        std::map<std::string, std::uint32_t> uids = load_uid_table(cfg.cache_dir);
+        auto it = uids.find(user_id);
+        if (it == uids.end())
+            throw Error(Err::source, "login_refresh: JumpCloud user " + user_id + " (" + name +
+                                         ") has no uid in the allocation table; the cache decides");
+        u->user.uid = it->second;
+        u->user.gid = it->second;
+    }
+    out.dir.users.push_back(std::move(u->user));
     return out;
 }
 

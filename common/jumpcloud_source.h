@@ -4,9 +4,11 @@
 // read-only administrator API key, mapped by jumpcloud_map.h.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "config.h"
+#include "https_client.h"
 #include "model.h"
 #include "source.h"
 
@@ -19,5 +21,14 @@ namespace dirbind {
 // into `skipped`. With hooks.persist, new uid allocations are saved in cfg.cache_dir. Throws
 // Error (Err::source, Err::config, Err::permission).
 FetchResult fetch_jumpcloud(const Config& cfg, const FetchHooks& hooks, std::vector<Skipped>* skipped);
+
+// login_refresh for one user (docs/sources.md): the JumpCloud id of `name` from the last sync's
+// map (jumpcloud_tables.h; no entry throws Err::source), then GET /systems/{system} (signed) and
+// /systemusers/{id} (API key) in parallel over `transport`, mapped as the sync maps them, with
+// the uid of the allocation table. The answer holds the system policy and either that one user
+// or, when the user answers 404, fails to map or now maps to another name, no user ("gone").
+// Bindings are not read. Writes nothing. Throws Error (Err::source, Err::config, Err::permission).
+FetchResult fetch_jumpcloud_user(const Config& cfg, const std::string& name, const HttpsOptions& transport,
+                                 std::vector<Skipped>* skipped);
 
 }  // namespace dirbind

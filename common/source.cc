@@ -56,7 +56,8 @@ UserFetch fetch_user(const Config& cfg, const std::string& name, std::uint32_t t
     if (fetched.not_modified) return out;  // Kind::unchanged
     Directory dir = validate_directory(std::move(fetched.dir), cfg, read_local_accounts(cfg), &skipped);
     // A sync refuses an empty directory over a non-empty cache; here it would refuse everybody.
-    if (dir.users.empty())
+    // The jumpcloud answer is about the one user only: without them, they are gone.
+    if (dir.users.empty() && cfg.source.type != "jumpcloud")
         throw Error(Err::refused,
                     describe_source(cfg) + " has no valid users; not trusted to refuse a login");
     out.has_system = true;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct FetchResult {
     RawDirectory dir;
     FetchState state;            // validators of what was fetched (or of `since`, when unchanged)
     std::uint64_t requests = 0;  // HTTP requests made, retries included
+    // jumpcloud: local name → JumpCloud user id of each fetched user. The sync keeps the entries
+    // of the users it writes to the cache (jumpcloud_tables.h) for login_refresh.
+    std::map<std::string, std::string> user_ids;
 };
 
 // Fetches the whole directory for this host from cfg.source. When `since` is not null and the
@@ -61,15 +65,16 @@ struct UserFetch {
     };
     Kind kind = Kind::unchanged;
     User user;
-    bool has_system = false;  // the answer carried this host's policy (file, https)
+    bool has_system = false;  // the answer carried this host's policy (file, https, jumpcloud)
     SystemPolicy system;
     std::uint64_t requests = 0;
 };
 
 // Asks cfg.source about the user `name` only, within `timeout_ms` per request and no retries: a
 // file is read, the https snapshot fetched conditionally on the validators of the last sync
-// (status.json). The answer goes through validate_directory() with the rest of the document, so
-// a record the sync would drop is `gone`. Never writes anything. Throws Error (Err::source,
+// (status.json), jumpcloud asked for the system and the one user of the last sync's name map
+// (fetch_jumpcloud_user()). The answer goes through validate_directory() with the rest of the
+// document, so a record the sync would drop is `gone`. Never writes anything. Throws Error (Err::source,
 // Err::config, Err::permission) when the source cannot answer.
 UserFetch fetch_user(const Config& cfg, const std::string& name, std::uint32_t timeout_ms);
 

@@ -10,10 +10,12 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <utility>
 
 #include "cache_writer.h"
 #include "error.h"
+#include "jumpcloud_tables.h"
 #include "key_refresh.h"
 #include "source.h"
 #include "sync_status.h"
@@ -21,6 +23,16 @@
 
 namespace dirbind {
 namespace {
+
+// The entries of `fetched` for the users the cache now holds: a user the validator dropped is
+// not one login_refresh may ask about.
+std::map<std::string, std::string> cached_user_ids(const Directory& dir,
+                                                   const std::map<std::string, std::string>& fetched) {
+    std::map<std::string, std::string> out;
+    for (const User& u : dir.users)
+        if (auto it = fetched.find(u.name); it != fetched.end()) out.emplace(u.name, it->second);
+    return out;
+}
 
 // Holds flock(LOCK_EX) on the lock file for its lifetime.
 class SyncLock {
@@ -112,6 +124,7 @@ SyncReport run_sync(const Config& cfg, const SyncOptions& opt) {
         if (fetched.not_modified) return finish_unchanged(cfg, start, fetched, fingerprint, status, report);
         report.requests = fetched.requests;
         fetched_state = std::move(fetched.state);
+        std::map<std::string, std::string> user_ids = std::move(fetched.user_ids);
         RawDirectory raw = std::move(fetched.dir);
         Directory dir = validate_directory(std::move(raw), cfg, read_local_accounts(cfg), &report.skipped);
         // Held mapped across the write: the refresh compares the replaced cache with the new one.
@@ -121,6 +134,7 @@ SyncReport run_sync(const Config& cfg, const SyncOptions& opt) {
                                           std::to_string(before.users()) +
                                           "; keeping the cache (use --force to replace it)");
         write_cache(dir, cfg.cache_dir, status.last_attempt);
+        if (cfg.source.type == "jumpcloud") save_user_id_map(cfg.cache_dir, cached_user_ids(dir, user_ids));
         report.homes_rekeyed = refresh_authorized_keys(cfg, before, dir);
         report.users = dir.users.size();
         report.groups = dir.groups.size();

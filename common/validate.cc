@@ -650,4 +650,11 @@ std::string check_totp_secret(const std::string& value) {
     return "";
 }
 
+bool valid_jumpcloud_id(std::string_view id) noexcept {
+    if (id.size() != 24) return false;
+    for (char c : id)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
+}
+
 }  // namespace dirbind

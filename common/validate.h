@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config.h"
@@ -51,5 +52,9 @@ std::string check_home(const Config& cfg, const std::string& value);
 std::string check_shell(const std::string& value);
 std::string check_password_hash(const std::string& value);
 std::string check_totp_secret(const std::string& value);
+
+// True for a JumpCloud object id as the API uses them: 24 lower-case hex digits. Ids go into URL
+// paths and file names' contents, so nothing else is ever accepted.
+bool valid_jumpcloud_id(std::string_view id) noexcept;
 
 }  // namespace dirbind

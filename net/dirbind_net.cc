@@ -55,15 +55,17 @@ bool fetch_directory_entry(const Config& cfg, const FetchState* since, const Fet
 bool fetch_user_entry(const Config& cfg, const UserFetchRequest& req, std::vector<Skipped>* skipped,
                       FetchResult* out, NetCallError* err) noexcept {
     return guarded(err, [&] {
-        if (cfg.source.type != "https")
-            throw Error(Err::config, "login_refresh: source type '" + cfg.source.type +
-                                         "' cannot be asked about one user (supported: file, https)");
         // One attempt, bounded as a whole: sshd is waiting for the answer.
         HttpsOptions o = https_options(cfg.source, false);
         o.timeout_ms = req.timeout_ms;
         o.connect_timeout_ms = std::min(o.connect_timeout_ms, req.timeout_ms);
         o.retries = 0;
-        *out = fetch_https_snapshot(cfg, req.since, FetchHooks{}, skipped, o);
+        if (cfg.source.type == "https")
+            *out = fetch_https_snapshot(cfg, req.since, FetchHooks{}, skipped, o);
+        else if (cfg.source.type == "jumpcloud")
+            *out = fetch_jumpcloud_user(cfg, req.name, o, skipped);
+        else
+            throw Error(Err::config, "the network plugin has no source type '" + cfg.source.type + "'");
     });
 }
 

@@ -7,7 +7,8 @@
 # allowPublicKeyAuthentication and allowSshPasswordAuthentication govern key and password
 # logins; a user whose allow_public_key is false, a user suspended in JumpCloud (after the
 # next sync) and hostile JumpCloud records (root, uid 0, a ':' in the name, a local account's
-# name, a key with options) never log in. JumpCloud hands out no password hashes, so a
+# name, a key with options) never log in; with login_refresh on, a user suspended in JumpCloud
+# is refused before the next sync. JumpCloud hands out no password hashes, so a
 # JumpCloud user's password is refused even when the system allows passwords (fail closed,
 # docs/sources.md).
 . "$(dirname "$0")/lib-e2e.sh"
@@ -151,4 +152,16 @@ for who in "root root" "zero zero" "ev:il colon" "localuser local" "opts opts"; 
 done
 check "no home made for a hostile record" "ann sue" "$(cd /home && ls | tr '\n' ' ' | sed 's/ $//')"
 check "nothing injected, no session ran for them" "" "$(find /home /root -name INJECTED -o -name LOGGED-IN 2>/dev/null)"
+
+# ---- login_refresh: JumpCloud asked at login, before any sync ----------------------------------
+write_dirbind_config "login_refresh: {enabled: true, timeout: 2}"
+login_key ann ann 'id -un'
+expect_login "login_refresh on: ann (active in JumpCloud) logs in"
+: >"$DOUBLE_DIR/requests.log"
+jc 'u(1).update(state="SUSPENDED", suspended=True)'
+login_key ann ann id
+expect_refused "login_refresh: ann suspended in JumpCloud, refused without a sync"
+absent "... and nothing ran" "uid=" "$OUT"
+check "... JumpCloud was asked about her" 1 "$(requests "/api/systemusers/5f0000000000000000000001 200")"
+check "... the cache still says active" "active" "$(dirbind lookup user ann 2>&1 | grep -o active | head -1)"
 finish

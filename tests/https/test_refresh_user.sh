@@ -2,8 +2,8 @@
 # test_refresh_user.sh — `dirbind refresh-user` (login_refresh's question) over the https source
 # against the directory double: a full answer before any sync, 304 "unchanged" after one, a
 # suspended or removed user seen without a sync (and the cache left alone), and a slow, stopped
-# or absent server failing within the configured timeout, never with a verdict; the jumpcloud
-# source refusing the question with a clear message.
+# or absent server failing within the configured timeout, never with a verdict. The jumpcloud
+# source: test_refresh_user_jumpcloud.sh.
 . "$(dirname "$0")/../lib.sh"
 . "$SRC/tests/double/lib.sh"
 start_double
@@ -101,20 +101,6 @@ refresh alice
 check "no server: fails" 1 "$rc"
 check "no server: no verdict" "" "$out"
 check "no server: fast" 1 "$([ "$ms" -lt 1800 ] && echo 1 || echo "0 ($ms ms)")"
-
-# ---- jumpcloud: not supported, and said so -------------------------------------------------------
-cat >"$T/jc.yaml" <<EOC
-source: {type: jumpcloud, url: https://127.0.0.1:9/api, agent_config: $T/jcagent.conf}
-cache_dir: $T/cache
-local_passwd: $T/passwd
-local_group: $T/group
-login_refresh: {enabled: true}
-EOC
-out=$(timeout 20 "$CLI" --config "$T/jc.yaml" refresh-user alice 2>&1); rc=$?
-check "jumpcloud: refresh-user fails" 1 "$rc"
-contains "jumpcloud: says why" "source type 'jumpcloud' cannot be asked about one user" "$out"
-out=$(timeout 20 "$CLI" --config "$T/jc.yaml" check-config 2>&1)
-contains "jumpcloud: check-config warns" "warning: login_refresh: the jumpcloud source cannot be asked" "$out"
 
 # ---- usage --------------------------------------------------------------------------------------
 out=$("$CLI" --config "$CFG" refresh-user 2>&1); rc=$?

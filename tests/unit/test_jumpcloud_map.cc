@@ -20,6 +20,7 @@ extern "C" {  // cmocka 1.1's header has no C++ guard
 
 #include "error.h"
 #include "jumpcloud_map.h"
+#include "jumpcloud_tables.h"
 #include "log.h"
 #include "names.h"
 #include "test_util.h"
@@ -475,6 +476,51 @@ void test_table_file(void**) {
     }
 }
 
+void test_user_map_file(void**) {
+    dirbind::test::TempDir dir;
+    const auto file = dir / "jumpcloud-users.json";
+    assert_true(dirbind::load_user_id_map(dir.path()).empty());  // no sync yet
+    std::map<std::string, std::string> m{{"alice", uid_id(1)}, {"bob.smith", uid_id(2)}};
+    dirbind::save_user_id_map(dir.path(), m);
+    struct stat st;
+    assert_int_equal(stat(file.c_str(), &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_true(dirbind::load_user_id_map(dir.path()) == m);
+    // The uid table is another file: writing one leaves the other alone.
+    dirbind::save_uid_table(dir.path(), {{uid_id(1), 5000}});
+    assert_true(dirbind::load_user_id_map(dir.path()) == m);
+    auto corrupt = [&](const char* text, const char* needle) {
+        {
+            std::ofstream f(file);
+            f << text;
+        }
+        chmod(file.c_str(), 0600);
+        try {
+            dirbind::load_user_id_map(dir.path());
+            fail_msg("accepted %s", text);
+        } catch (const Error& e) {
+            if (std::string(e.what()).find(needle) == std::string::npos)
+                fail_msg("'%s' lacks '%s'", e.what(), needle);
+        }
+    };
+    corrupt("[]", "is corrupt (not a JSON object)");
+    corrupt(R"({"version": 2, "users": {}})", "unknown version");
+    corrupt(R"({"version": 1, "ids": {}})", "no 'users' object");
+    corrupt(R"({"version": 1, "users": {"../x": "5f0000000000000000000001"}})", "bad user name");
+    corrupt(R"({"version": 1, "users": {"alice": "../../etc"}})", "bad user id for alice");
+    corrupt(R"({"version": 1, "users": {"alice": 5}})", "bad user id for alice");
+    corrupt(R"({"version": 1, "users": {"a": "5f0000000000000000000001", "b": "5f0000000000000000000001"}})",
+            "given twice");
+    dirbind::save_user_id_map(dir.path(), m);
+    chmod(file.c_str(), 0644);
+    try {
+        dirbind::load_user_id_map(dir.path());
+        fail_msg("a world-readable map was accepted");
+    } catch (const Error& e) {
+        assert_int_equal(static_cast<int>(e.code()), static_cast<int>(Err::permission));
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -494,6 +540,7 @@ int main() {
         cmocka_unit_test(test_allocator),
         cmocka_unit_test(test_allocator_conflicts),
         cmocka_unit_test(test_table_file),
+        cmocka_unit_test(test_user_map_file),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
