@@ -478,6 +478,10 @@ def main():
     }
     ports = {n: s.server_address[1] for n, s in servers.items()}
     state.ports = ports
+    # SIGTERM is blocked in every thread and awaited in this one: left unblocked, the kernel may
+    # hand it to a server thread, where Python only notes it, while this thread sleeps on until
+    # --lifetime (seen after a SIGSTOP/SIGCONT of the double: stop_double hung for 600 s).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     for s in servers.values():
         threading.Thread(target=s.serve_forever, daemon=True).start()
     tmp = os.path.join(args.dir, "ports.json.tmp")
@@ -486,8 +490,7 @@ def main():
     os.rename(tmp, os.path.join(args.dir, "ports.json"))
     print("PORTS " + json.dumps(ports), flush=True)
     # Bounded life: a test that forgets to stop the double does not leave it running.
-    signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
-    time.sleep(args.lifetime)
+    signal.sigtimedwait({signal.SIGTERM}, args.lifetime)
     os._exit(0)
 
 
