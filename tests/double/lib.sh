@@ -51,3 +51,28 @@ save_cache() { cp "$1/identity.db" "$T/identity.before" && cp "$1/secrets.db" "$
 cache_same() {
     cmp -s "$1/identity.db" "$T/identity.before" && cmp -s "$1/secrets.db" "$T/secrets.before" && echo same || echo changed
 }
+
+# jc PYTHON: edits the JumpCloud data the double serves (tests/double/jc_edit.py: `u(i)`…).
+jc() { python3 "$DOUBLE/jc_edit.py" "$D/jc.json" "$1"; }
+
+# refresh NAME: `dirbind refresh-user NAME` on $CFG; stdout in $out, stderr in $err, status in
+# $rc, wall time in $ms.
+refresh() {
+    local t0 t1
+    t0=$(date +%s%N)
+    out=$(timeout 20 "$CLI" --config "$CFG" refresh-user "$1" 2>"$T/err"); rc=$?
+    t1=$(date +%s%N)
+    err=$(cat "$T/err")
+    ms=$(((t1 - t0) / 1000000))
+}
+
+# jc_org GEN_JC_ARGS...: a JumpCloud organisation in the double (gen_jc.py: --users N …) and
+# this host's side of it: $T/system.key (the system's key pair), $T/jcagent.conf (systemKey
+# $SYS), $T/api.key (the administrator API key, root-only).
+SYS=5e0000000000000000000001
+jc_org() {
+    openssl genrsa -out "$T/system.key" 2048 2>/dev/null && chmod 600 "$T/system.key"
+    python3 "$DOUBLE/gen_jc.py" --key "$T/system.key" "$@" >"$D/jc.json"
+    secret "$T/api.key" "$(json_get "$D/jc.json" api_key)"
+    printf '{"systemKey": "%s", "agentServer": "agent.jumpcloud.com"}\n' "$SYS" >"$T/jcagent.conf"
+}

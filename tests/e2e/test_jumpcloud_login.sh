@@ -31,32 +31,8 @@ directory_source_config() {
 }
 write_dirbind_config
 
-# jc PYTHON: edit what the double serves; `j` is jc.json, `users` its users, `u(i)` user i's
-# details, `b(i)` user i's binding, `key(name)` the public key $T/keys/name.pub.
-jc() {
-    python3 - "$DOUBLE_DIR/jc.json" "$T/keys" "$1" <<'PY'
-import copy, json, os, sys
-path, keys, code = sys.argv[1], sys.argv[2], sys.argv[3]
-j = json.load(open(path))
-users = j["users"]
-def find(i):
-    return next(x for x in users if x["details"]["_id"] == "5f%022x" % i)
-def u(i):
-    return find(i)["details"]
-def b(i):
-    return find(i)["binding"]
-def key(name):
-    return open(os.path.join(keys, name + ".pub")).read().strip()
-def add(i, **kw):  # a new bound user i, a copy of user 1 with these details
-    x = copy.deepcopy(find(1)); x["binding"] = {}
-    x["details"].update({"_id": "5f%022x" % i, "systemUsername": "", "enable_managed_uid": False,
-                         "unix_uid": 0, "unix_guid": 0}); x["details"].update(kw)
-    users.append(x)
-exec(code)
-json.dump(j, open(path + ".tmp", "w"))
-os.rename(path + ".tmp", path)
-PY
-}
+# jc PYTHON: edit what the double serves (tests/double/jc_edit.py; `key(name)` reads $T/keys).
+jc() { python3 "$SRC/tests/double/jc_edit.py" "$DOUBLE_DIR/jc.json" "$1" "$T/keys"; }
 requests() { grep -c -- "$1" "$DOUBLE_DIR/requests.log" 2>/dev/null || true; }
 
 for k in ann sue kit root zero colon local opts; do mkkey "$k"; done

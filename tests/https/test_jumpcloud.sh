@@ -9,28 +9,10 @@
 . "$SRC/tests/double/lib.sh"
 start_double
 write_config "$T"
-SYS=5e0000000000000000000001
 uid_of() { timeout 10 "$CLI" --config "$CFG" lookup user "$1" 2>/dev/null | head -1 | cut -d: -f3; }
 user_id() { printf '5f%022x' "$1"; }
-# jc PYTHON: edit jc.json in place; `j` is the document, `users` its users, `u(i)` user i's details.
-jc() {
-    python3 - "$D/jc.json" "$1" <<'PY'
-import json, sys
-path, code = sys.argv[1], sys.argv[2]
-j = json.load(open(path))
-users = j["users"]
-def u(i):
-    return next(x["details"] for x in users if x["details"]["_id"] == "5f%022x" % i)
-exec(code)
-json.dump(j, open(path + ".tmp", "w"))
-import os; os.rename(path + ".tmp", path)
-PY
-}
 
-openssl genrsa -out "$T/system.key" 2048 2>/dev/null && chmod 600 "$T/system.key"
-python3 "$DOUBLE/gen_jc.py" --key "$T/system.key" --users 250 --managed-every 50 --groups 3 >"$D/jc.json"
-secret "$T/api.key" "$(json_get "$D/jc.json" api_key)"
-printf '{"systemKey": "%s", "agentServer": "agent.jumpcloud.com"}\n' "$SYS" >"$T/jcagent.conf"
+jc_org --users 250 --managed-every 50 --groups 3
 BASE=https://127.0.0.1:$PORT_good/api
 CFG=$T/jc.yaml
 cat >"$CFG" <<EOC

@@ -37,15 +37,6 @@ snapshot() {  # snapshot BOB_STATE [CAROL]
 EOS2
     mv "$D/snapshot.tmp" "$D/snapshot"
 }
-# refresh NAME: stdout in $out, stderr in $err, status in $rc, wall time in $ms.
-refresh() {
-    local t0 t1
-    t0=$(date +%s%N)
-    out=$(timeout 20 "$CLI" --config "$CFG" refresh-user "$1" 2>"$T/err"); rc=$?
-    t1=$(date +%s%N)
-    err=$(cat "$T/err")
-    ms=$(((t1 - t0) / 1000000))
-}
 snapshot active carol
 
 # ---- before any sync: no validators, a full answer ----------------------------------------------

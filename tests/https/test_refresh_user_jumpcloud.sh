@@ -11,20 +11,6 @@
 . "$SRC/tests/double/lib.sh"
 start_double
 write_config "$T"
-SYS=5e0000000000000000000001
-jc() {  # jc PYTHON: edit jc.json in place (`j` the document, `users` its users, `u(i)` user i's details)
-    python3 - "$D/jc.json" "$1" <<'PY'
-import json, os, sys
-path, code = sys.argv[1], sys.argv[2]
-j = json.load(open(path))
-users = j["users"]
-def u(i):
-    return next(x["details"] for x in users if x["details"]["_id"] == "5f%022x" % i)
-exec(code)
-json.dump(j, open(path + ".tmp", "w"))
-os.rename(path + ".tmp", path)
-PY
-}
 # key_of I: user I's directory key as an answer line carries it (type and base64, no comment).
 key_of() {
     python3 -c 'import json, sys
@@ -33,10 +19,7 @@ d = next(x["details"] for x in j["users"] if x["details"]["_id"] == "5f%022x" % 
 print(" ".join(d["ssh_keys"][0]["public_key"].split()[:2]))' "$D/jc.json" "$1"
 }
 
-openssl genrsa -out "$T/system.key" 2048 2>/dev/null && chmod 600 "$T/system.key"
-python3 "$DOUBLE/gen_jc.py" --key "$T/system.key" --users 6 --managed-every 5 >"$D/jc.json"
-secret "$T/api.key" "$(json_get "$D/jc.json" api_key)"
-printf '{"systemKey": "%s", "agentServer": "agent.jumpcloud.com"}\n' "$SYS" >"$T/jcagent.conf"
+jc_org --users 6 --managed-every 5
 CFG=$T/jc.yaml
 cat >"$CFG" <<EOC
 source:
@@ -55,15 +38,6 @@ local_passwd: $T/passwd
 local_group: $T/group
 login_refresh: {enabled: true, timeout: 1}
 EOC
-# refresh NAME: stdout in $out, stderr in $err, status in $rc, wall time in $ms.
-refresh() {
-    local t0 t1
-    t0=$(date +%s%N)
-    out=$(timeout 20 "$CLI" --config "$CFG" refresh-user "$1" 2>"$T/err"); rc=$?
-    t1=$(date +%s%N)
-    err=$(cat "$T/err")
-    ms=$(((t1 - t0) / 1000000))
-}
 answer() {  # answer STATE SYSTEM_PUBLICKEY USER_PUBLICKEY [KEY]: the expected verdict's lines
     printf 'state %s\nsystem password no\nsystem publickey %s\npublickey %s\n' "$1" "$2" "$3"
     [ -n "${4:-}" ] && printf 'key %s\n' "$4"
