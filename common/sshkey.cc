@@ -380,6 +380,18 @@ std::string to_line(const PublicKey& k) {
     return line;
 }
 
+bool lists_key(const std::vector<std::string>& lines, const PublicKey& k) {
+    for (const auto& line : lines) {
+        try {
+            PublicKey have = parse_public_key(line);
+            if (have.type == k.type && have.blob == k.blob) return true;
+        } catch (const Error&) {
+            // Validated keys all parse; one that does not now is no match.
+        }
+    }
+    return false;
+}
+
 std::string fingerprint(const PublicKey& k) {
     sha256_ctx ctx;
     sha256_init(&ctx);

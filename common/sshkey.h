@@ -25,6 +25,10 @@ struct PublicKey {
 // "control character", "looks like a private key (-----BEGIN ...)".
 PublicKey parse_public_key(std::string_view text);
 
+// True when one of `lines` ("type base64 [comment]") is the key `k` (same type and blob; the
+// comment does not count). A line that does not parse matches nothing.
+bool lists_key(const std::vector<std::string>& lines, const PublicKey& k);
+
 // "type base64" plus " comment" when the comment is not empty. One line, no newline.
 std::string to_line(const PublicKey& k);
 

@@ -77,15 +77,10 @@ int session_result(const Decision& d, const std::string& provision_error, bool r
 // True when `keys` holds the same key (type and blob) as the line `k`.
 bool contains_key(const std::vector<std::string>& keys, const std::string& k) {
     try {
-        PublicKey want = parse_public_key(k);
-        for (const auto& line : keys) {
-            PublicKey have = parse_public_key(line);
-            if (have.type == want.type && have.blob == want.blob) return true;
-        }
+        return lists_key(keys, parse_public_key(k));
     } catch (const Error&) {
-        // A key that does not parse is not written either.
+        return false;  // a key that does not parse is not written either
     }
-    return false;
 }
 
 int simple_result(const Decision& d, int denied) {
