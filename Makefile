@@ -1,11 +1,14 @@
 # dirbind — GNU make build. `make` builds, `make check` installs missing build
 # dependencies (debian/control) then runs every test, `make demo` runs the main job.
-# Sources are discovered by directory: common/*.cc → libdirbind.a, cli/*.cc → dirbind,
-# pam/*.cc → pam_dirbind.so, nss/*.cc + $(NSS_COMMON) → libnss_dirbind.so.2,
-# tests/unit/test_*.cc → one cmocka program each (also built with ASan+UBSan).
-# The network sources ($(NET_SRC): libcurl, OpenSSL) are left out of libdirbind.a and go into
-# libdirbind-net.a → net/*.cc + it → the plugin dirbind-net.so, which the core dlopen()s only
-# for a network source (common/net_plugin.h); dirbind and pam_dirbind.so never link them.
+# Sources are discovered by folder, never listed (common/README.md has the layout):
+#   common/*/*.cc        → libdirbind.a, the core every program links
+#   nss/*.cc + common/cache/*.cc → libnss_dirbind.so.2 (libc only: it runs in every process)
+#   cli/*.cc + core      → dirbind
+#   pam/*.cc + core      → pam_dirbind.so
+#   net/*.cc + core      → dirbind-net.so, the plugin with every network source (libcurl,
+#                          OpenSSL), which the core dlopen()s only for a network source
+#                          (common/sync/net_plugin.h); dirbind and pam_dirbind.so never link it
+#   tests/unit/*/test_*.cc → one cmocka program each, build/tests/test_X (also with ASan+UBSan)
 
 TRIPLET   ?= $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 VERSION   := $(shell dpkg-parsechangelog -S Version 2>/dev/null | sed 's/-[^-]*$$//' || echo 0.0.0)
@@ -20,13 +23,15 @@ A         := build/asan
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2
 HARDEN    := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIC
+# Headers are included by folder: "cache/cache_reader.h" (common/), "net/https_client.h" (here).
+INCLUDES  := -Icommon -I.
 # The plugin and the core pass these headers' structs by reference: a plugin from other
-# sources must be refused, not misread (net_plugin.h). The list is exactly the project headers
-# net_plugin.h includes, directly or not: both sides depend on all of them, so a change
-# rebuilds both with the same tag. Keep it in step when that include set changes.
-NET_ABI   := $(shell cat common/net_plugin.h common/source.h common/config.h common/model.h \
-               common/log.h common/error.h 2>/dev/null | sha256sum | cut -c1-16)
-CPPFLAGS  += -D_GNU_SOURCE -DDIRBIND_VERSION='"$(VERSION)"' -Icommon \
+# sources must be refused, not misread (net_plugin.h). The tag hashes exactly the project
+# headers net_plugin.h includes, directly or not (found by the preprocessor): both sides
+# depend on all of them, so a change rebuilds both with the same tag.
+NET_ABI_H := $(filter-out %:,$(shell $(CXX) -std=c++20 $(INCLUDES) -MM common/sync/net_plugin.h 2>/dev/null | tr -d '\\'))
+NET_ABI   := $(shell cat $(sort $(NET_ABI_H)) 2>/dev/null | sha256sum | cut -c1-16)
+CPPFLAGS  += -D_GNU_SOURCE -DDIRBIND_VERSION='"$(VERSION)"' $(INCLUDES) \
              -DDIRBIND_PLUGIN_DIR='"$(PLUGINDIR)"' -DDIRBIND_NET_ABI='"$(NET_ABI)"'
 CXXFLAGS  ?= -O2 -g
 CXXFLAGS  += -std=c++20 $(WARN) $(HARDEN)
@@ -37,21 +42,20 @@ ASANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-
 # (tests/cli/test_lean_binaries.sh): sshd starts the core for every login.
 LIBS      := -lyaml-cpp -lnettle -lhogweed -lgmp -lcrypt -lpthread
 NET_LIBS  := -lcurl -lcrypto
-# The NSS module is loaded into every process: no exceptions, no RTTI, no libstdc++.
-NSSFLAGS  := -fno-exceptions -fno-rtti
-# common/ files the NSS module may use (freestanding: libc only).
-NSS_COMMON := common/cache_reader.cc common/cache_format.cc common/hash64.cc common/names.cc
+# The NSS module is loaded into every process: no exceptions, no RTTI, no libstdc++
+# (DIRBIND_FREESTANDING leaves the C++ half of system/error.h out).
+NSSFLAGS  := -fno-exceptions -fno-rtti -DDIRBIND_FREESTANDING
 
-NET_SRC    := common/https_client.cc common/https_source.cc common/jumpcloud_source.cc \
-              common/jumpcloud_map.cc common/jumpcloud_sign.cc
-COMMON_SRC := $(filter-out $(NET_SRC),$(wildcard common/*.cc))
-PLUGIN_SRC := $(wildcard net/*.cc)
+COMMON_SRC := $(wildcard common/*/*.cc)
+NET_SRC    := $(wildcard net/*.cc)
 CLI_SRC    := $(wildcard cli/*.cc)
 PAM_SRC    := $(wildcard pam/*.cc)
-NSS_SRC    := $(wildcard nss/*.cc) $(NSS_COMMON)
-UNIT_SRC   := $(wildcard tests/unit/test_*.cc)
-HELPER_SRC := $(wildcard tests/helpers/*.cc)
+NSS_SRC    := $(wildcard nss/*.cc) $(wildcard common/cache/*.cc)
+UNIT_SRC   := $(wildcard tests/unit/*/test_*.cc)
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.cc)
+# Objects go into archives by file name: two sources of one name would replace each other.
+DUP_NAMES  := $(shell printf '%s\n' $(notdir $(COMMON_SRC) $(NET_SRC)) | sort | uniq -d)
+$(if $(DUP_NAMES),$(error two sources share a file name: $(DUP_NAMES)))
 
 obj = $(patsubst %.cc,$(1)/%.o,$(2))
 
@@ -59,10 +63,9 @@ NSS_SO  := $(B)/libnss_dirbind.so.2
 PAM_SO  := $(B)/pam_dirbind.so
 CLI     := $(B)/dirbind
 NET_SO  := $(B)/dirbind-net.so
-UNITS   := $(patsubst tests/unit/%.cc,$(B)/tests/%,$(UNIT_SRC))
-AUNITS  := $(patsubst tests/unit/%.cc,$(A)/tests/%,$(UNIT_SRC))
-HELPERS := $(patsubst tests/helpers/%.cc,$(B)/tests/%,$(HELPER_SRC))
-AHELPERS:= $(patsubst tests/helpers/%.cc,$(A)/tests/%,$(HELPER_SRC))
+UNIT_NAMES := $(basename $(notdir $(UNIT_SRC)))
+UNITS   := $(addprefix $(B)/tests/,$(UNIT_NAMES))
+AUNITS  := $(addprefix $(A)/tests/,$(UNIT_NAMES))
 
 .PHONY: all check deps test test-build clean install demo demo-shell bench fuzz format
 all: $(NSS_SO) $(CLI) $(NET_SO) $(if $(PAM_SRC),$(PAM_SO))
@@ -86,6 +89,7 @@ $(B)/libdirbind.a: $(call obj,$(B),$(COMMON_SRC))
 	rm -f $@ && ar rcs $@ $^
 $(A)/libdirbind.a: $(call obj,$(A),$(COMMON_SRC))
 	rm -f $@ && ar rcs $@ $^
+# The network objects, for the test programs that call them without the plugin.
 $(B)/libdirbind-net.a: $(call obj,$(B),$(NET_SRC))
 	rm -f $@ && ar rcs $@ $^
 $(A)/libdirbind-net.a: $(call obj,$(A),$(NET_SRC))
@@ -111,29 +115,28 @@ $(A)/dirbind: $(call obj,$(A),$(CLI_SRC)) $(A)/libdirbind.a
 	$(CXX) -fsanitize=address,undefined -o $@ $(filter %.o,$^) $(A)/libdirbind.a $(LIBS)
 # The plugin carries its own copy of the libdirbind.a objects it uses; its version script keeps
 # them local. No SONAME: nothing links against it.
-$(NET_SO): $(call obj,$(B),$(PLUGIN_SRC)) $(B)/libdirbind-net.a $(B)/libdirbind.a net/exports.map
+$(NET_SO): $(call obj,$(B),$(NET_SRC)) $(B)/libdirbind.a net/exports.map
 	$(CXX) -shared -Wl,--version-script=net/exports.map -Wl,-z,defs $(LDFLAGS) -o $@ \
-	  $(filter %.o,$^) $(B)/libdirbind-net.a $(B)/libdirbind.a $(NET_LIBS) $(LIBS)
-$(A)/dirbind-net.so: $(call obj,$(A),$(PLUGIN_SRC)) $(A)/libdirbind-net.a $(A)/libdirbind.a net/exports.map
+	  $(filter %.o,$^) $(B)/libdirbind.a $(NET_LIBS) $(LIBS)
+$(A)/dirbind-net.so: $(call obj,$(A),$(NET_SRC)) $(A)/libdirbind.a net/exports.map
 	$(CXX) -shared -fsanitize=address,undefined -Wl,--version-script=net/exports.map -o $@ \
-	  $(filter %.o,$^) $(A)/libdirbind-net.a $(A)/libdirbind.a $(NET_LIBS) $(LIBS)
+	  $(filter %.o,$^) $(A)/libdirbind.a $(NET_LIBS) $(LIBS)
 
 # ---- tests -----------------------------------------------------------------
 # Test programs link the network objects directly (libdirbind-net.a), so that the unit tests
-# of https_client, jumpcloud_* call them without the plugin; fetch_directory() still goes
-# through the plugin ($DIRBIND_NET_PLUGIN, tests/run-all.sh).
+# of net/ call them without the plugin; fetch_directory() still goes through the plugin
+# ($DIRBIND_NET_PLUGIN, tests/run-all.sh). tests/unit/FOLDER/test_X.cc → build/tests/test_X.
 TEST_LIBS = $(1)/libdirbind-net.a $(1)/libdirbind.a $(NET_LIBS) $(LIBS) -lcmocka -lpamtest -lpam -ldl
-$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libdirbind-net.a $(B)/libdirbind.a
-	$(CXX) $(LDFLAGS) -o $@ $< $(call TEST_LIBS,$(B))
-$(A)/tests/%: $(A)/tests/unit/%.o $(A)/libdirbind-net.a $(A)/libdirbind.a
-	$(CXX) -fsanitize=address,undefined -o $@ $< $(call TEST_LIBS,$(A))
-$(B)/tests/%: $(B)/tests/helpers/%.o $(B)/libdirbind-net.a $(B)/libdirbind.a
-	$(CXX) $(LDFLAGS) -o $@ $< $(call TEST_LIBS,$(B))
-$(A)/tests/%: $(A)/tests/helpers/%.o $(A)/libdirbind-net.a $(A)/libdirbind.a
-	$(CXX) -fsanitize=address,undefined -o $@ $< $(call TEST_LIBS,$(A))
+ASAN_LD := -fsanitize=address,undefined
+define unit_program
+$(B)/tests/$(basename $(notdir $(1))): $(B)/$(1:.cc=.o) $(B)/libdirbind-net.a $(B)/libdirbind.a
+	$$(CXX) $$(LDFLAGS) -o $$@ $$< $$(call TEST_LIBS,$(B))
+$(A)/tests/$(basename $(notdir $(1))): $(A)/$(1:.cc=.o) $(A)/libdirbind-net.a $(A)/libdirbind.a
+	$$(CXX) $$(ASAN_LD) -o $$@ $$< $$(call TEST_LIBS,$(A))
+endef
+$(foreach s,$(UNIT_SRC),$(eval $(call unit_program,$(s))))
 
-test-build: all $(UNITS) $(HELPERS) $(A)/libnss_dirbind.so.2 $(A)/dirbind $(A)/dirbind-net.so \
-            $(AUNITS) $(AHELPERS) \
+test-build: all $(UNITS) $(A)/libnss_dirbind.so.2 $(A)/dirbind $(A)/dirbind-net.so $(AUNITS) \
             $(if $(PAM_SRC),$(A)/pam_dirbind.so)
 
 # Installs what debian/control's Build-Depends lists and this machine lacks.
@@ -179,8 +182,8 @@ install: all man
 	install -m 0644 docs/examples/directory.yaml $(DESTDIR)/etc/dirbind/directory.yaml.example
 
 format:
-	clang-format -i $(wildcard common/*.h common/*.cc nss/*.cc nss/*.h pam/*.cc pam/*.h cli/*.cc cli/*.h \
-	  net/*.cc tests/*/*.cc)
+	clang-format -i $(wildcard common/*/*.h common/*/*.cc nss/*.cc nss/*.h pam/*.cc pam/*.h cli/*.cc cli/*.h \
+	  net/*.cc net/*.h tests/unit/*/*.cc tests/unit/*/*.h tests/unit/*.h tests/fuzz/*.cc bench/*.cc bench/*.h)
 
 clean:
 	rm -rf $(B)
@@ -207,7 +210,7 @@ $(B)/man/%: docs/man/%.scd
 
 PKG_TREE   := Makefile README.md common cli net nss pam debian packaging docs rpm tests
 PKG_INPUTS := $(shell find Makefile README.md common cli net nss pam debian packaging docs rpm tests/lib.sh \
-                tests/unit tests/pam tests/helpers -type f -not -path 'debian/build/*' \
+                tests/unit -type f -not -path 'debian/build/*' \
                 -not -path 'debian/tmp/*' -not -path 'debian/.debhelper/*' 2>/dev/null)
 DEB_OUT    := $(B)/deb
 RPM_OUT    := $(B)/rpm

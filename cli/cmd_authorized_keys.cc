@@ -5,14 +5,14 @@
 #include <cstdio>
 #include <string>
 
-#include "cache_format.h"
-#include "cache_reader.h"
+#include "cache/cache_format.h"
+#include "cache/cache_reader.h"
+#include "cache/names.h"
 #include "commands.h"
-#include "config.h"
-#include "log.h"
-#include "names.h"
-#include "sshkey.h"
-#include "user_keys.h"
+#include "config/config.h"
+#include "openssh/sshkey.h"
+#include "provisioning/user_keys.h"
+#include "system/log.h"
 
 namespace dirbind::cli {
 

@@ -4,11 +4,11 @@
 #include <utility>
 
 #include "commands.h"
-#include "config.h"
-#include "error.h"
-#include "log.h"
-#include "source.h"
-#include "validate.h"
+#include "config/config.h"
+#include "directory/validate.h"
+#include "sync/source.h"
+#include "system/error.h"
+#include "system/log.h"
 
 namespace dirbind::cli {
 

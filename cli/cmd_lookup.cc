@@ -3,13 +3,13 @@
 #include <cstdio>
 #include <string>
 
-#include "cache_format.h"
-#include "cache_reader.h"
+#include "cache/cache_format.h"
+#include "cache/cache_reader.h"
+#include "cache/names.h"
 #include "commands.h"
-#include "config.h"
-#include "model.h"
-#include "names.h"
-#include "sshkey.h"
+#include "config/config.h"
+#include "directory/model.h"
+#include "openssh/sshkey.h"
 
 namespace dirbind::cli {
 namespace {

@@ -10,13 +10,13 @@
 #include <cstdio>
 #include <string>
 
+#include "cache/names.h"
 #include "commands.h"
-#include "config.h"
-#include "error.h"
-#include "log.h"
-#include "login_refresh.h"
-#include "names.h"
-#include "source.h"
+#include "config/config.h"
+#include "login/login_refresh.h"
+#include "sync/source.h"
+#include "system/error.h"
+#include "system/log.h"
 
 namespace dirbind::cli {
 

@@ -3,12 +3,12 @@
 #include <ctime>
 #include <string>
 
-#include "cache_format.h"
-#include "cache_reader.h"
+#include "cache/cache_format.h"
+#include "cache/cache_reader.h"
 #include "commands.h"
-#include "config.h"
-#include "doc_util.h"
-#include "sync_status.h"
+#include "config/config.h"
+#include "config/doc_util.h"
+#include "sync/sync_status.h"
 
 namespace dirbind::cli {
 namespace {

@@ -7,10 +7,10 @@
 #include <string>
 
 #include "commands.h"
-#include "config.h"
-#include "log.h"
-#include "source.h"
-#include "sync.h"
+#include "config/config.h"
+#include "sync/source.h"
+#include "sync/sync.h"
+#include "system/log.h"
 
 namespace dirbind::cli {
 namespace {

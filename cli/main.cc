@@ -5,8 +5,8 @@
 #include <exception>
 
 #include "commands.h"
-#include "config.h"
-#include "error.h"
+#include "config/config.h"
+#include "system/error.h"
 
 namespace dirbind::cli {
 

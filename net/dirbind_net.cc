@@ -6,9 +6,9 @@
 #include <exception>
 #include <new>
 
-#include "https_source.h"
-#include "jumpcloud_source.h"
-#include "net_plugin.h"
+#include "net/https_source.h"
+#include "net/jumpcloud_source.h"
+#include "sync/net_plugin.h"
 
 namespace dirbind {
 namespace {

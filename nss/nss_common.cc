@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache_format.h"
+#include "cache/cache_format.h"
 
 namespace dirbind::nss {
 namespace {

@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "cache_reader.h"
-#include "error.h"
+#include "cache/cache_reader.h"
+#include "system/error.h"
 
 namespace dirbind::nss {
 

@@ -1,7 +1,7 @@
 // nss_group.cc — group entry points of libnss_dirbind.so.2.
 #include <grp.h>
 
-#include "names.h"
+#include "cache/names.h"
 #include "nss_common.h"
 
 using namespace dirbind;

@@ -3,7 +3,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 
-#include "names.h"
+#include "cache/names.h"
 #include "nss_common.h"
 
 using namespace dirbind;

@@ -2,7 +2,7 @@
 // secrets.db (other users get UNAVAIL: they cannot open it, exactly as with /etc/shadow).
 #include <shadow.h>
 
-#include "model.h"
+#include "directory/model.h"
 #include "nss_common.h"
 
 using namespace dirbind;

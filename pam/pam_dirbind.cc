@@ -11,11 +11,11 @@
 #include <exception>
 #include <string>
 
-#include "log.h"
-#include "login_policy.h"
+#include "login/login_policy.h"
+#include "login/totp.h"
+#include "openssh/sshkey.h"
 #include "pam_module.h"
-#include "sshkey.h"
-#include "totp.h"
+#include "system/log.h"
 
 namespace dirbind::pam {
 namespace {

@@ -12,14 +12,14 @@
 #include <cstring>
 #include <memory>
 
-#include "cache_format.h"
-#include "cache_reader.h"
-#include "log.h"
+#include "cache/cache_format.h"
+#include "cache/cache_reader.h"
+#include "directory/validate.h"
 #include "pam_module.h"
-#include "provision.h"
-#include "safe_fs.h"
-#include "user_keys.h"
-#include "validate.h"
+#include "provisioning/provision.h"
+#include "provisioning/user_keys.h"
+#include "system/log.h"
+#include "system/safe_fs.h"
 
 namespace dirbind::pam {
 namespace {

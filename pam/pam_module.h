@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "error.h"
-#include "login_policy.h"
+#include "config/config.h"
+#include "login/login_policy.h"
+#include "system/error.h"
 
 namespace dirbind::pam {
 

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "log.h"
 #include "pam_module.h"
+#include "system/log.h"
 
 namespace dirbind::pam {
 namespace {

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "log.h"
-#include "login_refresh.h"
+#include "login/login_refresh.h"
 #include "pam_module.h"
+#include "system/log.h"
 
 namespace dirbind::pam {
 namespace {

@@ -1,8 +1,8 @@
 #!/bin/bash
 # run-all.sh BUILD ASAN — runs every test of dirbind and ends with one summary line.
-#  - each cmocka program build/tests/test_X, and its ASan+UBSan twin build/asan/tests/test_X;
-#    a program with a tests/unit/test_X.sh beside its source is run through that script
-#    (given the binary as $1), for tests that need a namespace or root;
+#  - each cmocka program build/tests/test_X (from tests/unit/FOLDER/test_X.cc), and its
+#    ASan+UBSan twin build/asan/tests/test_X; a program with a test_X.sh beside its source is
+#    run through that script (given the binary as $1), for tests that need a namespace or root;
 #  - each script tests/*/test_*.sh (not beside a unit program), with the build dirs in env.
 # Exit status 77 from a test means SKIP (it must print why). Exit 0 only if nothing failed.
 set -u
@@ -33,8 +33,9 @@ for flavour in "$B" "$A"; do
     for t in "$flavour"/tests/test_*; do
         [ -x "$t" ] || continue
         name=$(basename "$t")
-        if [ -x "$ROOT/tests/unit/$name.sh" ]; then
-            run "$tag/$name" "$ROOT/tests/unit/$name.sh" "$t"
+        wrapper=$(ls "$ROOT"/tests/unit/*/"$name.sh" 2>/dev/null)
+        if [ -n "$wrapper" ]; then
+            run "$tag/$name" "$wrapper" "$t"
         else
             run "$tag/$name" "$t"
         fi

@@ -4,7 +4,7 @@
 # the network sources live in the plugin dirbind-net.so (common/net_plugin.h), loaded only by
 # a network source. Checks the link, that a file-source sync never needs the plugin, and that
 # a missing, unsafe or foreign plugin fails the sync with an error naming its path and leaves
-# the cache byte for byte. (The https sync through the plugin: tests/https/.)
+# the cache byte for byte. (The https sync through the plugin: tests/net/.)
 . "$(dirname "$0")/../lib.sh"
 PAM_SO=${DIRBIND_PAM_MODULE:-$BUILD/pam_dirbind.so}
 PLUGIN=$DIRBIND_NET_PLUGIN

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include "cache_format.h"
-#include "cache_reader.h"
+#include "cache/cache_format.h"
+#include "cache/cache_reader.h"
 
 using namespace dirbind;
 

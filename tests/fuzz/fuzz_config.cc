@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "config.h"
-#include "error.h"
+#include "config/config.h"
+#include "system/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::string text(reinterpret_cast<const char*>(data), size);

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "error.h"
-#include "file_source.h"
-#include "log.h"
+#include "directory/file_source.h"
+#include "system/error.h"
+#include "system/log.h"
 
 namespace {
 void quiet(dirbind::LogLevel, const std::string&) {}

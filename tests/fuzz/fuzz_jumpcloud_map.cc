@@ -11,11 +11,11 @@
 #include <string>
 #include <string_view>
 
-#include "error.h"
-#include "jumpcloud_map.h"
-#include "jumpcloud_sign.h"
-#include "log.h"
-#include "names.h"
+#include "cache/names.h"
+#include "net/jumpcloud_map.h"
+#include "net/jumpcloud_sign.h"
+#include "system/error.h"
+#include "system/log.h"
 
 namespace {
 

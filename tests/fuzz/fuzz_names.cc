@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "names.h"
+#include "cache/names.h"
 
 namespace {
 

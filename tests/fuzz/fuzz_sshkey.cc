@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "error.h"
-#include "sshkey.h"
+#include "openssh/sshkey.h"
+#include "system/error.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "model.h"
+#include "directory/model.h"
 
 namespace dirbind::test {
 

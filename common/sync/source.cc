@@ -1,0 +1,80 @@
+// source.cc — dispatch from `source.type` to the source implementations.
+#include "sync/source.h"
+
+#include "directory/file_source.h"
+#include "directory/validate.h"
+#include "net/https_client.h"
+#include "sync/net_plugin.h"
+#include "sync/sync_status.h"
+#include "system/error.h"
+
+namespace dirbind {
+
+FetchResult fetch_directory(const Config& cfg, const FetchState* since, const FetchHooks& hooks,
+                            std::vector<Skipped>* skipped) {
+    if (cfg.source.type == "file") {
+        FetchResult r;
+        r.dir = load_directory_file(cfg.source.path, skipped);
+        return r;
+    }
+    if (cfg.source.type == "https" || cfg.source.type == "jumpcloud") {
+        // In dirbind-net.so, so that nothing else loads libcurl (net_plugin.h).
+        const NetPluginApi& net = net_plugin("the " + cfg.source.type + " source");
+        FetchResult r;
+        NetCallError err;
+        if (!net.fetch_directory(cfg, since, hooks, skipped, &r, &err)) rethrow_net_error(err);
+        return r;
+    }
+    throw Error(Err::config, "source type '" + cfg.source.type + "' is not supported by this build");
+}
+
+RawDirectory fetch_directory(const Config& cfg, std::vector<Skipped>* skipped) {
+    return fetch_directory(cfg, nullptr, FetchHooks{}, skipped).dir;
+}
+
+UserFetch fetch_user(const Config& cfg, const std::string& name, std::uint32_t timeout_ms) {
+    std::vector<Skipped> skipped;
+    FetchResult fetched;
+    if (cfg.source.type == "file") {
+        fetched.dir = load_directory_file(cfg.source.path, &skipped);
+    } else if (cfg.source.type == "https" || cfg.source.type == "jumpcloud") {
+        // Only the validators of the document the cache was built from may turn into "unchanged".
+        SyncStatus status = read_sync_status(cfg.cache_dir);
+        FetchState since{status.etag, status.last_modified};
+        UserFetchRequest req;
+        req.name = name;
+        req.since = can_sync_conditionally(cfg, status, sync_fingerprint(cfg)) ? &since : nullptr;
+        req.timeout_ms = timeout_ms;
+        const NetPluginApi& net = net_plugin("the " + cfg.source.type + " source");
+        NetCallError err;
+        if (!net.fetch_user(cfg, req, &skipped, &fetched, &err)) rethrow_net_error(err);
+    } else {
+        throw Error(Err::config, "source type '" + cfg.source.type + "' is not supported by this build");
+    }
+    UserFetch out;
+    out.requests = fetched.requests;
+    if (fetched.not_modified) return out;  // Kind::unchanged
+    Directory dir = validate_directory(std::move(fetched.dir), cfg, read_local_accounts(cfg), &skipped);
+    // A sync refuses an empty directory over a non-empty cache; here it would refuse everybody.
+    // The jumpcloud answer is about the one user only: without them, they are gone.
+    if (dir.users.empty() && cfg.source.type != "jumpcloud")
+        throw Error(Err::refused,
+                    describe_source(cfg) + " has no valid users; not trusted to refuse a login");
+    out.has_system = true;
+    out.system = dir.system;
+    out.kind = UserFetch::Kind::gone;
+    for (User& u : dir.users)
+        if (u.name == name) {
+            out.kind = UserFetch::Kind::found;
+            out.user = std::move(u);
+            break;
+        }
+    return out;
+}
+
+std::string describe_source(const Config& cfg) {
+    if (cfg.source.type == "file") return "file " + cfg.source.path;
+    return cfg.source.type + " " + redact_url(cfg.source.url);
+}
+
+}  // namespace dirbind

@@ -1,5 +1,0 @@
-#!/bin/sh
-# test_pam_session.sh BINARY — run-all.sh's hook for test_pam_session: pam_dirbind's session open
-# must run as real root in the private mount namespace that tests/provision/run.sh sets up (tmpfs
-# scratch, /etc a copy); it prints SKIP and exits 77 without root or namespaces.
-exec "$(dirname "$0")/../provision/run.sh" "$@"
