@@ -208,8 +208,8 @@ $(B)/man/%: docs/man/%.scd
 	@mkdir -p $(@D)
 	scdoc <$< >$@.tmp && mv $@.tmp $@
 
-PKG_TREE   := Makefile README.md common cli net nss pam debian packaging docs rpm tests
-PKG_INPUTS := $(shell find Makefile README.md common cli net nss pam debian packaging docs rpm tests/lib.sh \
+PKG_TREE   := Makefile README.md LICENSE common cli net nss pam debian packaging docs rpm tests
+PKG_INPUTS := $(shell find Makefile README.md LICENSE common cli net nss pam debian packaging docs rpm tests/lib.sh \
                 tests/unit -type f -not -path 'debian/build/*' \
                 -not -path 'debian/tmp/*' -not -path 'debian/.debhelper/*' 2>/dev/null)
 DEB_OUT    := $(B)/deb

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench_data.h — names and numbers of the generated benchmark population, shared by the
 // generator (gen_data.cc, which writes it) and the timer (bench_nss.cc, which samples keys
 // from it without reading the files back).

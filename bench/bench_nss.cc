@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench_nss.cc — times single NSS lookups (getpwnam_r, getpwuid_r, getgrgid_r, initgroups_dyn)
 // against dirbind, glibc's nss_files and libnss-cache over one generated population
 // (gen_data.cc), checks every answer, and prints one result line per (operation, module)

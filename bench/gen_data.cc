@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // gen_data.cc — writes one benchmark population (bench_data.h) in every form the benchmark
 // reads: the directory document for `dirbind sync` (JSON), the same users and groups as
 // passwd/group files for nss_files, and libnss-cache's sorted index files beside them.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # https.sh — benchmark of the network sources against the directory double (tests/double/),
 # all on 127.0.0.1: a `dirbind sync` of N bound users over the JumpCloud endpoints (100 per
 # page, one detail request per user) — wall seconds, HTTP requests, peak RSS — and a no-change

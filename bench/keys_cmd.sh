@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # keys_cmd.sh SPAWN_TIME DIRBIND CONFIG USER [RUNS] — what sshd's AuthorizedKeysCommand costs per
 # key login (target ≤ 5 ms): `dirbind authorized-keys USER` and `… USER FINGERPRINT` (the
 # shipped sshd drop-in passes %f), each RUNS times through bench/spawn_time.c (posix_spawn +

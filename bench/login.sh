@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # login.sh — how much dirbind adds to an ssh login. Inside the end-to-end sandbox of
 # tests/e2e/lib-e2e.sh (private namespaces, a real sshd configured as docs/pam.md says, the
 # directory served by the double), one sshd and one ed25519 key are used for:

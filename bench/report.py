@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """report.py — turns bench/run.sh's raw results (BUILD/bench/results.txt) into the markdown
 report of docs/benchmarks.md: machine, lookup table with ratios, sync table, targets.
 

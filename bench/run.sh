@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # run.sh — `make bench`: at 1k/10k/100k/1M generated users, times `dirbind sync` of the JSON
 # directory and single NSS lookups against dirbind, nss_files and libnss-cache, then prints
 # the table that docs/benchmarks.md records (also left in BUILD/bench/report.md).

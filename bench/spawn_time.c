@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* spawn_time.c — wall time of starting a program and waiting for it, without the shell's own
  * forks in the measurement (bench/keys_cmd.sh). Runs PROGRAM ARGS... N times with
  * posix_spawn() + waitpid(), stdout and stderr to /dev/null, after one untimed warm-up run,

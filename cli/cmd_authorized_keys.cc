@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cmd_authorized_keys.cc — `dirbind authorized-keys USER [FINGERPRINT]`, sshd's
 // AuthorizedKeysCommand: the user's keys from the local cache only, re-serialised with the
 // configured options. Anything unknown, inactive or disallowed prints nothing and exits 0,

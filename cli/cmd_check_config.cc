@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cmd_check_config.cc — `dirbind check-config`: loads the config and the source as a sync
 // would, writes nothing, and prints every problem found.
 #include <cstdio>

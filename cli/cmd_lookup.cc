@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cmd_lookup.cc — `dirbind lookup user|group NAME|ID`: the cache's answer, as NSS gives it,
 // plus what NSS cannot show (state, sudo, keys).
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cmd_refresh_user.cc — `dirbind refresh-user NAME`: what the directory says about one user right
 // now, for pam_dirbind's login_refresh (docs/pam.md). Read-only: the answer goes to stdout in the
 // format of login_refresh.h and nothing is written, the cache least of all (the next sync does

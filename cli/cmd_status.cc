@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cmd_status.cc — `dirbind status`: what the cache holds and how the last sync went.
 #include <cstdio>
 #include <ctime>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cmd_sync.cc — `dirbind sync [--force] [--verbose]`: one sync, with progress on a terminal and
 // one summary line otherwise.
 #include <unistd.h>

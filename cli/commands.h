@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // commands.h — the dirbind subcommands; main.cc parses global options and dispatches.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // main.cc — the `dirbind` command: global options, dispatch, and the last-resort error
 // handler that turns every exception into one clear line and exit status 1.
 #include <cstdio>

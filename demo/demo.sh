@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # demo.sh BUILD [--shell] — `make demo` and `make demo-shell`.
 #
 # Inside a throwaway host (private mount, network and pid namespaces; tests/sandbox.sh makes

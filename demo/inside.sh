@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # inside.sh — the demo's steps, run by demo/demo.sh inside the namespaces it made
 # (SANDBOX, BUILD, SRC and DEMO_MODE come from there). Everything here writes only into the
 # sandbox's overlays and tmpfs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // dirbind_net.cc — the entry point of dirbind-net.so (common/net_plugin.h): hands out the table
 // and turns every exception of the network sources into a NetCallError, since none may unwind
 // into the core across the dlopen boundary.

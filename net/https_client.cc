@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // https_client.cc — HttpsClient over one libcurl multi handle: the fixed TLS policy applied to
 // every easy handle, the transfer loop with bounded parallelism, the retry rules, and the
 // error messages that tell an admin what to check.

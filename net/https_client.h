@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // https_client.h — the one HTTPS transport of dirbind (security.md 6): every network source, and
 // later PAM, fetches through it. HTTPS only (redirects too), peer and host name always
 // verified against one configured CA file, optional public-key pin, optional client

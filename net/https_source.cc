@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // https_source.cc — fetch_https_snapshot(): one conditional GET through HttpsClient, the checks
 // on what came back (status, Content-Type, UTF-8), then the file source's parser.
 #include "net/https_source.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // https_source.h — the `https` source: the directory document of docs/directory-format.md
 // (YAML or JSON, the `file` source's format) fetched from source.url, authenticated by a client
 // certificate and/or a bearer token, and fetched conditionally (ETag / Last-Modified) so that an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // jumpcloud_map.cc — the JumpCloud → model mapping and the host-side uid allocation
 // (jumpcloud_map.h). Wrong types never throw from here: a user is skipped with a reason, the
 // system object (which has no record to skip) fails the sync.

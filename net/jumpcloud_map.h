@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // jumpcloud_map.h — JumpCloud API objects → dirbind's model (docs/sources.md, "Mapping"):
 // the system object → SystemPolicy, a bound-user element of /v2/systems/{id}/users and a
 // /systemusers/{id} object → User, and the host-side uid allocation for users whose uid

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // jumpcloud_sign.cc — SystemSigner over OpenSSL's EVP interface (PEM_read_bio_PrivateKey reads
 // PKCS#1 and PKCS#8 alike; EVP_DigestSign with an RSA key pads with PKCS#1 v1.5 by default).
 #include "net/jumpcloud_sign.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // jumpcloud_sign.h — the JumpCloud System Context API request signature
 // (/work/shared/jumpcloud-api.md, draft-cavage HTTP Signatures): an RSA PKCS#1 v1.5 SHA-256
 // signature by the system's private key over "<METHOD> <path-with-query> HTTP/1.1\ndate: <Date>".

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // jumpcloud_source.cc — fetch_jumpcloud(): host identity, the three request kinds (system,
 // bound-user pages, user details), the paging consistency checks, and the uid allocation pass.
 #include "net/jumpcloud_source.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // jumpcloud_source.h — the `jumpcloud` source (docs/sources.md): this host's identity from the
 // JumpCloud agent (jcagent.conf's systemKey, client.key), requests signed as the system
 // (jumpcloud_sign.h) for the system object and the bound users, each user's details read with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nss_common.cc — the cache files of this process and the helpers of nss_common.h.
 #include "nss_common.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nss_common.h — what every libnss_dirbind entry point shares: the cache files, the status
 // mapping, buffer packing and enumeration state. Each _nss_dirbind_* is one call into this.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nss_group.cc — group entry points of libnss_dirbind.so.2.
 #include <grp.h>
 

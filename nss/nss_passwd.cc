@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nss_passwd.cc — passwd and initgroups entry points of libnss_dirbind.so.2.
 #include <grp.h>
 #include <pwd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nss_shadow.cc — shadow entry points of libnss_dirbind.so.2, served from the root-only
 // secrets.db (other users get UNAVAIL: they cannot open it, exactly as with /etc/shadow).
 #include <shadow.h>

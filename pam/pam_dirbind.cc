@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam_dirbind.cc — the six PAM entry points of pam_dirbind.so (docs/pam.md). Each is
 // options → user → one login_policy.h decision → one result-mapping function, behind an
 // extern "C" shim that lets no exception out.

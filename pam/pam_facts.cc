@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam_facts.cc — the module's I/O: who the PAM user is (NSS, local passwd file, cache), the
 // cached secret, the unmanaged-keys file, and provisioning (pam_module.h).
 #include <errno.h>

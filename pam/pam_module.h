@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam_module.h — the parts of pam_dirbind.so shared by its files: options, logging to syslog,
 // and gathering the facts (cache, NSS, PAM items) that common/login_policy.h decides on.
 // Internal to the module: nothing here is exported (pam/exports.map).

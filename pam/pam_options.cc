@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam_options.cc — module arguments, configuration loading and the syslog sink of pam_module.h.
 #include <security/pam_ext.h>
 #include <syslog.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // pam_refresh.cc — run_refresh() of pam_module.h: login_refresh's child process. The module lives
 // inside sshd, so the child is started and ended without touching anything sshd owns: no signal
 // handler is installed, only this pid is waited for, and the deadline holds even when the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # lib.sh — sourced by the shell tests: build paths, a scratch dir, assertions, SKIP.
 set -u
 SRC=${DIRBIND_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}

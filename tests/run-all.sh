@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # run-all.sh BUILD ASAN — runs every test of dirbind and ends with one summary line.
 #  - each cmocka program build/tests/test_X (from tests/unit/FOLDER/test_X.cc), and its
 #    ASan+UBSan twin build/asan/tests/test_X; a program with a test_X.sh beside its source is

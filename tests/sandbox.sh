@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # sandbox.sh — sourced INSIDE a private mount (and net) namespace made by
 # `unshare --mount --net --fork` (tests/e2e and the demo add `--pid --mount-proc`, so every
 # process started inside dies with the namespace): makes /etc, /var/lib, /var/log, /usr/sbin,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cache_format.cc — the header check shared by writer and reader (cache_format.h).
 #include "cache/cache_format.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cache_format.h — the on-disk cache, defined once for its writer (cache_writer.cc, the
 // sync, as root) and its reader (cache_reader.cc, inside every process through NSS).
 // docs/cache-format.md points here.

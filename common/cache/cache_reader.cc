@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cache_reader.cc — maps cache files and answers lookups from them (cache_reader.h).
 // Runs inside every process through NSS: libc only, no exceptions, no allocation on the
 // lookup path, every offset bounds-checked, every record's check word verified.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cache_reader.h — read-only access to the mapped cache (cache_format.h). Freestanding
 // (libc only, no exceptions): the NSS module, PAM, and the CLI all read through this.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hash64.cc — implementation of hash64.h: four independent multiply-xorshift lanes over
 // 32-byte blocks (so the multiplies overlap; records are checked on every lookup), then the
 // tail, then the murmur3 finaliser. Words are read little-endian byte by byte so the result

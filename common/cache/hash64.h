@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // hash64.h — the seeded 64-bit hash of the cache: hash-table keys and record checks.
 // Freestanding; writer and reader must agree bit for bit, so it is defined once here.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // names.cc — implementation of the rules in names.h. Freestanding: libc only.
 #include "cache/names.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // names.h — the name and text rules (security.md item 3), freestanding so that the NSS
 // module, PAM, the CLI and the sync all apply the very same checks.
 #pragma once

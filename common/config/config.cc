@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // config.cc — /etc/dirbind/dirbind.yaml → Config: the table of keys, each key's checks, and
 // messages naming file, line and key (config.h; every key is in docs/config.md).
 #include "config/config.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // config.h — /etc/dirbind/dirbind.yaml, parsed once into a Config. Every key is documented
 // in docs/config.md with its default. Unknown keys and bad values throw dirbind::Error
 // (Err::config) whose message names the file, the key and the line.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // doc_util.cc — implementation of doc_util.h.
 #include "config/doc_util.h"
 

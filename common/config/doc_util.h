@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // doc_util.h — helpers shared by the parsers of dirbind's own documents (config.cc,
 // file_source.cc): loading exactly one YAML document with line:col syntax errors, node line
 // numbers, "did you mean" for mistyped keys, and making document text safe to echo in logs.

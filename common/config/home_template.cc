@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // home_template.cc — the `home` config template: its base and its expansion (config.h).
 #include "config/config.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // file_source.cc — the `file` source: a directory document (docs/directory-format.md) in YAML
 // (a yaml-cpp tree) or JSON (nlohmann SAX events, never a DOM: a million users must fit) turned
 // into a RawDirectory. Both syntaxes feed the same record builders, so a field means the same

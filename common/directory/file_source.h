@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // file_source.h — the `file` source: the whole directory for this host in one YAML or JSON
 // document (docs/directory-format.md). The `https` source serves the same document.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // model.cc — names of the model's enums, as the directory document spells them.
 #include "directory/model.h"
 

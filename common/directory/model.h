@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // model.h — the in-memory model of "what the directory says about this host".
 // Every source (file, https, jumpcloud) produces a RawDirectory; validate_directory()
 // (validate.h) turns it into a Directory that only holds checked data. The cache writer

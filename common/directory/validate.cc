@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // validate.cc — the directory validator and local-account reader of validate.h.
 #include "directory/validate.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // validate.h — the one gate between any directory source and the cache (security.md 3–5).
 // Everything a source says is checked here at sync time; names are checked again at every
 // entry point with names.h.

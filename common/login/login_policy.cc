@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // login_policy.cc — the decisions of login_policy.h and the password check.
 #include "login/login_policy.h"
 #include "system/log.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // login_policy.h — who may log in, and how: the decisions of pam_dirbind (docs/pam.md), kept
 // free of I/O so they can be tabulated in tests/unit/test_login_policy.cc. The module gathers
 // the facts (cache, NSS, SSH_AUTH_INFO_0, the unmanaged-keys file) and maps each Decision to a

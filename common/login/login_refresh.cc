@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // login_refresh.cc — the refresh-user answer: written from a UserFetch, read back strictly.
 #include "login/login_refresh.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // login_refresh.h — the answer of `dirbind refresh-user NAME` that pam_dirbind reads at login
 // (login_refresh, docs/pam.md "login_refresh"): a few lines of text on a pipe, written by the
 // command and parsed strictly by the module, which may only deny more than the cache.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // totp.cc — RFC 6238 codes and the single-use record (totp.h).
 #include "login/totp.h"
 

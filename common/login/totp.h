@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // totp.h — the second factor of pam_dirbind (docs/pam.md, MFA): RFC 6238 time-based one-time
 // codes (HMAC-SHA1 through nettle, 30-second steps, 6 digits, one step of clock skew either
 // way) and the per-user record of the last accepted step, which makes every code single-use.

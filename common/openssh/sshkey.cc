@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sshkey.cc — the strict OpenSSH public-key parser, serialiser and fingerprint of sshkey.h.
 #include "openssh/sshkey.h"
 #include "system/log.h"

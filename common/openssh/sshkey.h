@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sshkey.h — the one OpenSSH public-key parser (security.md item 5). Directory keys, the
 // unmanaged-keys file, authorized_keys and AuthorizedKeysCommand output all go through it.
 // Keys are re-serialised from their parts, never passed through as given.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // key_refresh.cc — implementation of key_refresh.h.
 #include "provisioning/key_refresh.h"
 

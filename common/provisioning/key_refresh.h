@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // key_refresh.h — after a sync, bring ~/.ssh/authorized_keys of existing homes in line with
 // the directory, so a revoked key stops working without waiting for the user's next login.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // provision.cc — home creation from the skeleton, and the root side of the authorized_keys
 // rebuild: request checks, the root-owned key record, the unprivileged child and its report.
 // The child's own work (what it reads and writes in ~/.ssh) is in provision_keys.cc.

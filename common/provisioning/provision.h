@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // provision.h — creating a directory user's home and rebuilding ~/.ssh/authorized_keys, as root,
 // from pam_dirbind's session open (inside sshd) and from `dirbind sync` (security.md items 1, 2, 5).
 //

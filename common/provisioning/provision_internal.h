@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // provision_internal.h — what provision.cc (root side) and provision_keys.cc (the child that runs
 // as the user) share: the child's input, its report and the report's wire form. Not a public API.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // provision_keys.cc — the child's side of the authorized_keys rebuild (runs as the user, inside
 // the home through descriptors only) and the report it sends to root (provision_internal.h).
 #include <fcntl.h>

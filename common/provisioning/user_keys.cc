@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // user_keys.cc — implementation of user_keys.h.
 #include "provisioning/user_keys.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // user_keys.h — which of a cached user's keys sshd may accept now, and the provisioning
 // request for that user; shared by `dirbind authorized-keys`, the sync's key refresh and
 // pam_dirbind's session.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cache_writer.cc — streams a Directory into the cache format (cache_format.h): records
 // first, then the index and hash sections, the header last; then the atomic replace.
 #include "sync/cache_writer.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cache_writer.h — writes a validated Directory as the cache files (cache_format.h).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // jumpcloud_tables.h — the state the jumpcloud source keeps beside the cache, root-only (0600)
 // JSON files in cache_dir written atomically: the uid allocation table (jumpcloud-ids.json,
 // written by the fetch) and the local name → JumpCloud user id map of the last successful sync

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // net_plugin.cc — finds, checks and loads dirbind-net.so for the core (net_plugin.h).
 #include "sync/net_plugin.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // net_plugin.h — the door to dirbind-net.so, the private plugin holding every source that needs
 // the network (https, jumpcloud: libcurl and OpenSSL). The core — the dirbind command and
 // pam_dirbind.so — links neither: sshd runs `dirbind authorized-keys` for every key login and

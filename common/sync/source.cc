@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // source.cc — dispatch from `source.type` to the source implementations.
 #include "sync/source.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // source.h — picks the directory source named by the config and fetches from it.
 #pragma once
 

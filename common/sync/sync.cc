@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sync.cc — run_sync(): the steps of a sync, in order, with the lock and status around them.
 #include "sync/sync.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sync.h — one sync: fetch from the source, validate, write the cache, record the status.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sync_status.cc — JSON (de)serialisation of status.json, and the rule for keeping the cache
 // on a "not modified" answer (fingerprint, can_sync_conditionally).
 #include "sync/sync_status.h"

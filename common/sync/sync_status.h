@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sync_status.h — <cache_dir>/status.json: what the last sync did, for `dirbind status`.
 // Root-written, world-readable, holds no secrets.
 #pragma once

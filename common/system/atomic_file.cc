@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // atomic_file.cc — temp file, write, fchown/fchmod, fsync, rename, fsync dir (atomic_file.h).
 #include "system/atomic_file.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // atomic_file.h — the one atomic file writer of dirbind, shaped like folly's writeFileAtomic:
 // a throwing form for common/ and cli/ code and a NoThrow twin (errno result) for PAM/NSS paths.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bulk_heap.cc — implementation of bulk_heap.h.
 #include "system/bulk_heap.h"
 

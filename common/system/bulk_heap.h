@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bulk_heap.h — memory advice for a process about to hold a whole directory in memory
 // (`dirbind sync`, `dirbind check-config`).
 //

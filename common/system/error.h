@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // error.h — the one error vocabulary of dirbind. Codes cross the C ABI (NSS, PAM);
 // C++ code in common/ and cli/ throws dirbind::Error carrying a code and a message.
 #pragma once

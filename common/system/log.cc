@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // log.cc — the default stderr sink and the dispatch of log.h.
 #include "system/log.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // log.h — one logging entry point for common/ code. The CLI logs to stderr, the PAM
 // module to syslog(LOG_AUTHPRIV); each installs its sink once at start.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // redact_url.cc — redact_url() of https_client.h, kept out of the network plugin: `dirbind
 // status` and sync's status line name the source without loading libcurl (net_plugin.h).
 #include "config/doc_util.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // safe_fs.cc — the descriptor-based file primitives of safe_fs.h.
 #include "system/safe_fs.h"
 

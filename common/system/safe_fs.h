@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // safe_fs.h — descriptor-based file primitives for root code working near directories that
 // other users control (security.md item 1): no symlink is ever followed, owner and mode are set
 // through descriptors, reads are bounded and cannot block on a FIFO.

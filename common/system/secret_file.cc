@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // secret_file.cc — read_secret_file()/read_trusted_file(): one open with O_NOFOLLOW, every check
 // on the descriptor (fstat), so the file checked is the file read.
 #include "system/secret_file.h"

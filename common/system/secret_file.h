@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // secret_file.h — reading the files dirbind trusts with secrets (the system's private key, the
 // API key, a client key, a bearer token) and the root-owned files it trusts for identity
 // (jcagent.conf): owner and mode checked on the opened descriptor, size capped (security.md 6).

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_cli.sh — the dirbind command as an admin uses it: sync, status, lookup, check-config,
 # authorized-keys, and the error messages for the usual mistakes. Cache kept on failure.
 . "$(dirname "$0")/../lib.sh"

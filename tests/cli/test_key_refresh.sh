@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_key_refresh.sh — `dirbind sync` rebuilds ~/.ssh/authorized_keys of existing homes whose
 # keys changed (common/key_refresh.cc): new users, changed and revoked keys, users that left,
 # the system policy; unchanged users and users without a home are left alone. Runs as root in

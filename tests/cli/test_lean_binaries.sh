@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_lean_binaries.sh — sshd starts `dirbind authorized-keys` for every key login and loads
 # pam_dirbind.so into every connection, so neither may link libcurl or a TLS/crypto library:
 # the network sources live in the plugin dirbind-net.so (common/net_plugin.h), loaded only by

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """double.py --dir DIR — the directory double: a local HTTPS server on 127.0.0.1 that answers
 like JumpCloud's API and like an https snapshot server, with faults scripted per run.
 

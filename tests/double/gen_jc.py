@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """gen_jc.py --key SYSTEM_KEY.pem --users N [--managed-every K] [--groups G] — writes to stdout the
 jc.json of the directory double (double.py): a system, its public key, an API key and N bound
 users in the shape of JumpCloud's /systemusers objects (jumpcloud-api.md). Deterministic.

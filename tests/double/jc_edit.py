@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """jc_edit.py JC_JSON CODE [KEY_DIR] — edits the JumpCloud data the double serves (gen_jc.py's
 format) in place, atomically, by running CODE with: `j` the document, `users` its users,
 `find(i)` user i's entry, `u(i)` its details, `b(i)` its binding, `key(name)` the public key

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # lib.sh — sourced by tests/net/test_*.sh after tests/lib.sh: starts the directory double
 # (double.py) with a fresh PKI in $T/double, scripts its faults, and runs dirbind bounded in
 # time. Network: 127.0.0.1 only.

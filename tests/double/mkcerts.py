@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """mkcerts.py DIR — the PKI of one test run of the directory double, made fresh each time.
 
 Writes into DIR (mode 0600 keys):

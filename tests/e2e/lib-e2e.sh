@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # lib-e2e.sh — sourced by tests/e2e/test_*.sh: one end-to-end scenario per script, each in
 # its own throwaway host.

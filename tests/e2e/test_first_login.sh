@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_first_login.sh — end to end, scenario 1: the first public-key login of a directory user
 # over a real sshd. The login works; `id` shows the directory's uid, gid and groups; the home
 # is created from /etc/skel with login.defs' HOME_MODE and the user as owner;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_hostile_directory.sh — end to end, scenario 10: hostile directory data never yields a
 # login or a file outside the user's home. The directory (served over HTTPS by the double, like
 # every scenario's; hostile JumpCloud records are in test_jumpcloud_login.sh) holds names with

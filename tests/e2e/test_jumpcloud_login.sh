@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_jumpcloud_login.sh — end to end over JumpCloud's API: `dirbind sync` with the jumpcloud
 # source against the double's JumpCloud endpoints (requests signed with the system key and
 # checked by the double, the bound users read in pages of 100, each user's details with the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_key_revocation.sh — end to end, scenario 9: a key removed in the directory stops working
 # after the next sync: the AuthorizedKeysCommand no longer prints it, the sync rebuilds the
 # existing home's ~/.ssh/authorized_keys without it (and does not park it in the user's

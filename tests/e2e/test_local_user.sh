@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_local_user.sh — end to end, scenario 8: a local account (in the sandbox's /etc/passwd)
 # logs in exactly as before dirbind was in force — by key and by password, even when the
 # directory disallows passwords — and a directory record with the same name is not served:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_login_refresh.sh — end to end, issue 4's optional login_refresh: with it on, a change in
 # the directory that no sync has brought into the cache yet counts at the next login — a user
 # suspended a moment ago is refused, a removed user is refused, a key removed from the user is

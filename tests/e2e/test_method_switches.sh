@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_method_switches.sh — end to end, scenario 3: the directory's public-key switches.
 # When the system disallows public keys, a directory user's key login is refused (also with
 # the key still in ~/.ssh/authorized_keys from an earlier login) while a password login, being

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_mfa.sh — end to end: the directory's MFA switch over a real sshd and ssh client. The
 # system has `mfa: true`; mia is enrolled (a TOTP secret made for this run), alice is not. With
 # `AuthenticationMethods publickey,keyboard-interactive` mia offers her key and then answers

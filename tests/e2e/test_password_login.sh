@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_password_login.sh — end to end, scenario 2: password logins of a directory user over a
 # real sshd. When the directory allows passwords on this system, the right password logs in
 # (keyboard-interactive, and the "password" method when sshd offers it) and a wrong one does

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_root_login.sh — end to end, scenario 7: root over ssh (PermitRootLogin
 # prohibit-password, a key in the sandbox's /root/.ssh — /root is an overlay, the host's is
 # never written). Before the first sync dirbind is not in force and sshd_config alone decides;

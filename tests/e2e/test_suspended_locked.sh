@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_suspended_locked.sh — end to end, scenario 4: a suspended or locked directory user is
 # refused, by key and by password — also when the key is still in ~/.ssh/authorized_keys
 # from an earlier login — and stays refused after the directory source is gone (the sync

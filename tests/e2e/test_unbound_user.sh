@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_unbound_user.sh — end to end, scenario 5: a user the directory no longer binds to this
 # host. After the next sync NSS no longer knows them and their login is refused — even with
 # their key still in ~/.ssh/authorized_keys — while their home is kept for the admin.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_unreachable_source.sh — end to end, scenario 6: the directory cannot be reached: the
 # HTTPS double is stopped (connection refused), resets every connection, hangs past
 # source.timeout, or answers 503 every time (with DIRBIND_E2E_SOURCE=file: the file is missing,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz_cache.cc — libFuzzer target: any bytes as identity.db or secrets.db must give
 // "unavailable", "not found" or consistent answers through every lookup, never a crash.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz_config.cc — libFuzzer target for parse_config() (common/config.cc). dirbind::Error is the
 // only acceptable failure; any other exception, crash or sanitizer report is a bug.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz_directory.cc — libFuzzer target for parse_directory() (common/file_source.cc), YAML and
 // JSON. dirbind::Error is the only acceptable failure; any other exception, crash, sanitizer
 // report or runaway memory is a bug. Seeds: docs/examples/directory.yaml and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz_jumpcloud_map.cc — libFuzzer target for the JumpCloud API mapping (common/jumpcloud_map.cc):
 // the input is parsed as JSON the way the jumpcloud source parses a response body, then handed
 // whole to map_system(), parse_bound_user() and map_user(), and — when it is an object with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz_names.cc — libFuzzer target for names.h, checked against a restatement of its rules.
 #include <cstddef>
 #include <cstdint>

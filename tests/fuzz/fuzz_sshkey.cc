@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // fuzz_sshkey.cc — libFuzzer target for sshkey.h: no crash, and parse(to_line(k)) == k.
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_jumpcloud.sh — the jumpcloud source against the directory double, which checks request
 # signatures, the Date skew, the system id and the API key as JumpCloud does: a paged sync of
 # 250 users, the mapping (managed and allocated uids, POSIX groups, sudo, state), uid stability,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_refresh_user.sh — `dirbind refresh-user` (login_refresh's question) over the https source
 # against the directory double: a full answer before any sync, 304 "unchanged" after one, a
 # suspended or removed user seen without a sync (and the cache left alone), and a slow, stopped

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_refresh_user_jumpcloud.sh — `dirbind refresh-user` (login_refresh's question) over the
 # jumpcloud source against the directory double: the sync's name → JumpCloud id map (root-only,
 # only the users it cached), then changes made in the directory without a sync — a suspended

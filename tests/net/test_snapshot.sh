@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_snapshot.sh — the https snapshot source against the directory double: a sync, ETag and
 # Last-Modified (a 304 rewrites nothing), a suspended user denied after the next sync, and every
 # scripted fault (timeouts, 401/403/429/5xx, resets, truncated, non-JSON, oversized, wrong type,

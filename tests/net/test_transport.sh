@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_transport.sh — the HTTPS transport's refusals and options, through the https source:
 # a wrong CA, an expired certificate, a certificate for another host, plain http:// and
 # credentials in the URL are refused; a pinned key must match; mTLS works only with our client

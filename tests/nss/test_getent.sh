@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_getent.sh — real programs (getent, id) resolve directory users through the built
 # libnss_dirbind.so.2 under nss_wrapper, from a cache written by `dirbind sync`.
 . "$(dirname "$0")/../lib.sh"

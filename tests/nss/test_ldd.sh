@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_ldd.sh — the NSS module is loaded into every process: it must depend on libc only and
 # export nothing but its _nss_dirbind_* entry points.
 . "$(dirname "$0")/../lib.sh"

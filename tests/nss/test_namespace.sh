@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_namespace.sh — the installed module answers through the real glibc (nsswitch.conf,
 # no wrappers) inside a private mount namespace: getent, id, ls -l, getent shadow, and
 # cache replacement seen by a running process. The host is never changed.

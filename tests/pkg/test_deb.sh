@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_deb.sh — the Debian packages (debian/, `make deb`):
 #  1. builds them once into $BUILD/deb (make's stamp: rebuilt only when a packaged source
 #     changed), with DEB_BUILD_OPTIONS="nocheck parallel=2" — make check runs the unit

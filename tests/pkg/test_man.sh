@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_man.sh — the man pages (docs/man/*.scd → `make man`): the four pages exist, scdoc
 # turns each into roff, `man --warnings` renders it without a single warning, lexgrog
 # (what mandb and lintian use) finds its NAME line, and dirbind(8) documents every command

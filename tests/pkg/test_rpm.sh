@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # test_rpm.sh — rpm/dirbind.spec (`make rpm`): builds the RPMs once into $BUILD/rpm
 # (rebuilt only when a packaged source changed) with Debian's rpmbuild, then checks with
 # rpm -qlp / rpm -qp --scripts what a Fedora/RHEL host would get: the file lists at the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # in_namespace.sh BINARY — runs a test program that must chown to other users (test_provision,
 # test_pam_session: their test_X.sh wrappers call this) as real root inside a private mount namespace: a tmpfs scratch for homes, and a copy of /etc bind-mounted
 # over /etc, so even a bug that writes through a symlink cannot reach the host's /etc/shadow.

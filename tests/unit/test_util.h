@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_util.h — small helpers shared by the cmocka programs: scratch dirs and sample data.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_cache.cc — the cache writer and reader together: round trips, replacement, and
 // every kind of damaged or untrusted file giving "unavailable", never wrong data.
 #include <fcntl.h>

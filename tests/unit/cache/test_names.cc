@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_names.cc — unit tests of the name, field-text, number and reserved-id rules (names.h).
 #include <csetjmp>
 #include <cstdarg>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_config.cc — tests for common/config.cc: each key's good and bad values, messages that
 // name file, line and key, YAML syntax errors, the missing-file hint, and empty-file defaults.
 // clang-format off

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_file_source.cc — tests for common/file_source.cc: YAML and JSON of one document give
 // the same RawDirectory, a wrongly typed record is skipped alone, unknown keys warn once,
 // document-level errors throw with line:col, and the YAML alias guard holds.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_validate.cc — unit tests of validate.h: hostile directory records are refused, logged.
 #include <fcntl.h>
 #include <sys/stat.h>

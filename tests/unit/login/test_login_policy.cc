@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_login_policy.cc — common/login_policy.h as tables: who is whose (classify), how sshd's
 // SSH_AUTH_INFO_0 is read, and every login method × system switch × user switch × state, the
 // root rule, missing auth info, chained methods, revoked / current / hand-added keys, password

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_login_refresh.cc — login_refresh below the PAM module: fetch_user() over the file source
 // (found, gone, a record validation drops, an unreadable file, an empty directory), the answer's
 // format written and parsed back, the strict parser's refusals, and decide_refresh() — which

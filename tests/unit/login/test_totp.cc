@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_totp.cc — common/totp.h: base32, the RFC 4226 and RFC 6238 (SHA-1) test vectors, the
 // ±1 step window at its edges, malformed codes, and the single-use record (replays, another
 // uid, unusable records and directories, concurrent logins with one code).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_https_client.cc — tests for common/https_client.cc, common/secret_file.cc and the network
 // source keys of common/config.cc: URL redaction, UTF-8 and media-type helpers, the secret-file
 // rules, config checks for https/jumpcloud sources, and the client's refusals and retry count

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_jumpcloud_map.cc — tests for common/jumpcloud_map.cc: the system object → policy, a
 // bound-user element → binding, user details → User (name, state, uid, keys, sudo, gecos, groups,
 // MFA enrolment and its exclusion, wrong types), the uid allocation (deterministic, stable,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_jumpcloud_sign.cc — tests for common/jumpcloud_sign.cc: the signature is a known answer
 // (made once with `openssl dgst -sha256 -sign` and checked against the openssl command again at
 // run time), PKCS#1 and PKCS#8 files of one key sign alike, the Date and Authorization formats

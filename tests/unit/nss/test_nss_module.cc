@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_nss_module.cc — libnss_dirbind.so.2 through its real entry points (dlopen of the
 // built module named by $DIRBIND_NSS_MODULE): answers, ERANGE, enumeration, initgroups,
 // shadow, errno, fork, and 8 threads looking up while the cache is replaced 100 times.

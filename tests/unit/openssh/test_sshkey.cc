@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_sshkey.cc — unit tests of sshkey.h against ssh-keygen output and malformed-key tables.
 #include <fcntl.h>
 #include <ftw.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // harness.h — drives the built pam_dirbind.so through real libpam for the PAM tests
 // (test_pam_module, test_pam_session): pam_wrapper points libpam at service files in a scratch
 // dir, nss_wrapper resolves users through the built NSS module, and the test re-executes itself

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // keys.h — test keys and password hashes for the login-policy and PAM tests: distinct, valid
 // ssh-ed25519 public keys built from a number, and real crypt(3) hashes made at test time.
 #pragma once

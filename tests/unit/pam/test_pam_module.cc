@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_pam_module.cc — pam_dirbind.so ($DIRBIND_PAM_MODULE) through real libpam (pam_wrapper for
 // the service files, nss_wrapper + the built NSS module for users): every PAM type, the method
 // matrix, user states, the root rule, missing SSH_AUTH_INFO_0, revoked / current / hand-added

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_pam_session.cc — pam_dirbind.so's session open as real root, through libpam: a fresh home
 // with the right owner and mode and the directory keys in authorized_keys; no keys when the
 // system or the user disallows them (and keys removed once disallowed); provision=required

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // test_provision.cc — tests of common/provision.h as real root: home creation from a skeleton,
 // login.defs modes, the authorized_keys rebuild, and the attacks of security.md item 1. Only run
 // through tests/unit/in_namespace.sh (a private mount namespace with a copy of /etc bind-mounted over
