@@ -41,6 +41,17 @@ bool guarded(NetCallError* err, F&& f) noexcept {
     return false;
 }
 
+// The result's commit, made to keep its promise of never throwing into the core (source.h).
+void guard_commit(FetchResult* r) {
+    if (!r->commit) return;
+    r->commit = [inner = std::move(r->commit)](const Directory& written) {
+        NetCallError err;
+        std::string why;
+        if (guarded(&err, [&] { why = inner(written); })) return why;
+        return err.message.empty() ? std::string("the source could not keep its state") : std::move(err.message);
+    };
+}
+
 bool fetch_directory_entry(const Config& cfg, const FetchState* since, const FetchHooks& hooks,
                            std::vector<Skipped>* skipped, FetchResult* out, NetCallError* err) noexcept {
     return guarded(err, [&] {
@@ -50,6 +61,7 @@ bool fetch_directory_entry(const Config& cfg, const FetchState* since, const Fet
             *out = fetch_jumpcloud(cfg, hooks, skipped);
         else
             throw Error(Err::config, "the network plugin has no source type '" + cfg.source.type + "'");
+        guard_commit(out);
     });
 }
 

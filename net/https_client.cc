@@ -173,7 +173,6 @@ std::string HttpsResponse::header(std::string_view name) const {
     return "";
 }
 
-// redact_url() lives in redact_url.cc: the core needs it without this file's libcurl.
 
 bool valid_utf8(std::string_view s, std::size_t* bad_offset) noexcept {
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());

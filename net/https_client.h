@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "system/log.h"  // redact_url()
 
 namespace dirbind {
 
@@ -96,9 +97,6 @@ private:
 // The transport options a network source's config gives (ca_file, pinned_pubkey, client_cert,
 // client_key, proxy, timeouts, retries, max_response_size, parallel).
 HttpsOptions https_options(const SourceConfig& s, bool verbose);
-
-// `url` without user:password@ in its authority: the form used in every message and log line.
-std::string redact_url(std::string_view url);
 
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF).
 // *bad_offset (if not null) gets the offset of the first bad byte.

@@ -15,7 +15,7 @@
 #include "net/https_client.h"
 #include "net/jumpcloud_map.h"
 #include "net/jumpcloud_sign.h"
-#include "sync/jumpcloud_tables.h"
+#include "net/jumpcloud_tables.h"
 #include "system/error.h"
 #include "system/secret_file.h"
 
@@ -241,6 +241,16 @@ SystemSigner host_signer(const SourceConfig& s) {
     return std::move(*signer);
 }
 
+// The entries of `fetched` (name → user id) for the users the cache now holds: a user the
+// validator dropped is not one login_refresh may ask about.
+std::map<std::string, std::string> cached_user_ids(const Directory& dir,
+                                                   const std::map<std::string, std::string>& fetched) {
+    std::map<std::string, std::string> out;
+    for (const User& u : dir.users)
+        if (auto it = fetched.find(u.name); it != fetched.end()) out.emplace(u.name, it->second);
+    return out;
+}
+
 }  // namespace
 
 FetchResult fetch_jumpcloud(const Config& cfg, const FetchHooks& hooks, std::vector<Skipped>* skipped) {
@@ -317,12 +327,17 @@ FetchResult fetch_jumpcloud(const Config& cfg, const FetchHooks& hooks, std::vec
     }
     if (hooks.persist && alloc.changed()) save_uid_table(cfg.cache_dir, alloc.table());
 
+    std::map<std::string, std::string> user_ids;
     for (std::size_t i = 0; i < users.size(); ++i)
         if (users[i]) {
-            out.user_ids.emplace(users[i]->user.name, bound[i].id);  // the first wins, as in validation
+            user_ids.emplace(users[i]->user.name, bound[i].id);  // the first wins, as in validation
             out.dir.users.push_back(std::move(users[i]->user));
         }
     for (auto& [name, g] : groups) out.dir.groups.push_back(std::move(g));
+    out.commit = [cache_dir = cfg.cache_dir, ids = std::move(user_ids)](const Directory& written) {
+        save_user_id_map(cache_dir, cached_user_ids(written, ids));
+        return std::string();
+    };
     return out;
 }
 

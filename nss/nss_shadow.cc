@@ -3,7 +3,7 @@
 // secrets.db (other users get UNAVAIL: they cannot open it, exactly as with /etc/shadow).
 #include <shadow.h>
 
-#include "directory/model.h"
+#include "cache/account_values.h"
 #include "nss_common.h"
 
 using namespace dirbind;

@@ -21,6 +21,13 @@ check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; printf '  expected: %
 contains() { case $3 in *"$2"*) ok "$1" ;; *) bad "$1"; printf '  wanted:  %s\n  in:      %s\n' "$2" "$3" ;; esac; }
 finish() { [ "$fails" -eq 0 ] && echo "all checks passed" && exit 0; echo "$fails checks failed"; exit 1; }
 
+# units BINARY: the source files it was linked from, one per line, from its DWARF compile units
+# (make builds with -g); nothing when it has no debug info.
+units() {
+    readelf --debug-dump=info "$1" 2>/dev/null | awk '/DW_TAG_compile_unit/ {cu = 1; next}
+        cu && /DW_AT_name/ {sub(/.*DW_AT_name *: *(\(indirect[^)]*\): *)?/, ""); print; cu = 0}' | sort -u
+}
+
 # A real ed25519 public key, made once per test run.
 test_key() {
     [ -f "$T/key.pub" ] || ssh-keygen -q -t ed25519 -N '' -C "$1@test" -f "$T/key" >/dev/null

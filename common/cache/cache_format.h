@@ -84,8 +84,8 @@ inline constexpr std::size_t kRecCheck = 4;
 // shell, then nkeys × (key name, key line). Followed by zero padding to 8 bytes.
 inline constexpr std::size_t kUserUid = 8;         // le32
 inline constexpr std::size_t kUserGid = 12;        // le32 primary gid
-inline constexpr std::size_t kUserState = 16;      // u8 UserState (model.h)
-inline constexpr std::size_t kUserSudo = 17;       // u8 Sudo (model.h)
+inline constexpr std::size_t kUserState = 16;      // u8 UserState (account_values.h)
+inline constexpr std::size_t kUserSudo = 17;       // u8 Sudo (account_values.h)
 inline constexpr std::size_t kUserFlags = 18;      // u8 set of kUser* flags below
 inline constexpr std::size_t kUserNGids = 20;      // le32 supplementary gid count
 inline constexpr std::size_t kUserNKeys = 24;      // le32 ssh key count
@@ -103,7 +103,7 @@ inline constexpr std::size_t kGroupStrLen = 16;    // le32
 inline constexpr std::size_t kGroupStrings = 24;   // 20..24 reserved (0)
 
 // Secret record (secrets). Strings: name, password hash ("" = none), TOTP secret ("" = none).
-inline constexpr std::size_t kSecretState = 8;     // u8 UserState, 9..12 reserved
+inline constexpr std::size_t kSecretState = 8;     // u8 UserState (account_values.h), 9..12 reserved
 inline constexpr std::size_t kSecretStrLen = 12;   // le32
 inline constexpr std::size_t kSecretStrings = 16;
 

@@ -517,14 +517,14 @@ Config load_config(const std::string& path) {
     if (fd < 0) {
         int err = errno;
         if (err == ENOENT)
-            throw cannot(doc::errno_text(err) + " (create it from /etc/dirbind/dirbind.yaml.example)");
-        throw cannot(doc::errno_text(err));
+            throw cannot(errno_text(err) + " (create it from /etc/dirbind/dirbind.yaml.example)");
+        throw cannot(errno_text(err));
     }
     std::string text;
     struct stat st;
     std::string problem;
     if (::fstat(fd, &st) != 0)
-        problem = doc::errno_text(errno);
+        problem = errno_text(errno);
     else if (!S_ISREG(st.st_mode))
         problem = "not a regular file";
     else if (static_cast<std::size_t>(st.st_size) > kMaxConfigBytes)
@@ -534,7 +534,7 @@ Config load_config(const std::string& path) {
         ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0)
-            problem = doc::errno_text(errno);
+            problem = errno_text(errno);
         else if (n == 0)
             break;
         else if (text.size() + static_cast<std::size_t>(n) > kMaxConfigBytes)

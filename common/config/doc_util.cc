@@ -109,10 +109,4 @@ std::string did_you_mean(std::string_view key, const char* const* known, std::si
     return pick ? std::string(" (did you mean '") + pick + "'?)" : std::string();
 }
 
-
-std::string errno_text(int err) {
-    const char* s = strerrordesc_np(err);
-    return s ? s : "error " + std::to_string(err);
-}
-
 }  // namespace dirbind::doc

@@ -34,9 +34,7 @@ inline std::string did_you_mean(std::string_view key, std::initializer_list<cons
     return did_you_mean(key, known.begin(), known.size());
 }
 
-using dirbind::printable;  // log.h
-
-// "No such file or directory" for ENOENT: thread-safe, never localised.
-std::string errno_text(int err);
+using dirbind::errno_text;  // log.h
+using dirbind::printable;
 
 }  // namespace dirbind::doc

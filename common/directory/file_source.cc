@@ -1092,7 +1092,7 @@ RawDirectory load_directory_file(const std::string& path, std::vector<Skipped>* 
         return Error(Err::source, "cannot read directory " + path + ": " + why);
     };
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) throw cannot(doc::errno_text(errno));
+    if (fd < 0) throw cannot(errno_text(errno));
     // Not a std::string: resize() would first zero the buffer, one more pass over a document
     // that is hundreds of MB at a million users.
     std::unique_ptr<char[]> text;
@@ -1100,7 +1100,7 @@ RawDirectory load_directory_file(const std::string& path, std::vector<Skipped>* 
     std::string problem;
     struct stat st;
     if (::fstat(fd, &st) != 0)
-        problem = doc::errno_text(errno);
+        problem = errno_text(errno);
     else if (!S_ISREG(st.st_mode))
         problem = "not a regular file";
     // One byte more than the size, so that a file read whole ends with a short read, not a copy.
@@ -1123,7 +1123,7 @@ RawDirectory load_directory_file(const std::string& path, std::vector<Skipped>* 
         }
         ssize_t n = ::read(fd, text.get() + used, size - used);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) problem = doc::errno_text(errno);
+        if (n < 0) problem = errno_text(errno);
         if (n <= 0) break;
         used += static_cast<std::size_t>(n);
     }

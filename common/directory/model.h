@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "cache/account_values.h"
+
 namespace dirbind {
 
 // Host-wide policy the directory sets for this system. Defaults are the closed ones.
@@ -19,9 +21,7 @@ struct SystemPolicy {
     bool mfa = false;
 };
 
-// Order and values are stored in the cache (cache_format.h): append only.
-enum class UserState : std::uint8_t { active = 0, suspended = 1, locked = 2, staged = 3, expired = 4 };
-enum class Sudo : std::uint8_t { none = 0, password = 1, nopasswd = 2 };
+// UserState and Sudo: cache/account_values.h (their numbers are stored in the cache).
 
 struct SshKey {
     std::string name;  // label from the directory ("laptop"); may be empty

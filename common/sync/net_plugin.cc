@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "config/doc_util.h"
+#include "system/log.h"
 #include "system/secret_file.h"
 
 #ifndef DIRBIND_PLUGIN_DIR
@@ -27,7 +27,7 @@ const NetPluginApi* g_api = nullptr;
 // someone else could have replaced, as read_trusted_file() does for data.
 std::string untrusted_reason(const std::string& path) {
     struct stat st;
-    if (::stat(path.c_str(), &st) != 0) return doc::errno_text(errno);
+    if (::stat(path.c_str(), &st) != 0) return errno_text(errno);
     if (!S_ISREG(st.st_mode)) return "not a regular file";
     if (!trusted_owner(st.st_uid)) return "owned by uid " + std::to_string(st.st_uid) + ", not root";
     if ((st.st_mode & 022) != 0) {

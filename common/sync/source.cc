@@ -4,10 +4,10 @@
 
 #include "directory/file_source.h"
 #include "directory/validate.h"
-#include "net/https_client.h"
 #include "sync/net_plugin.h"
 #include "sync/sync_status.h"
 #include "system/error.h"
+#include "system/log.h"
 
 namespace dirbind {
 
@@ -40,11 +40,10 @@ UserFetch fetch_user(const Config& cfg, const std::string& name, std::uint32_t t
         fetched.dir = load_directory_file(cfg.source.path, &skipped);
     } else if (cfg.source.type == "https" || cfg.source.type == "jumpcloud") {
         // Only the validators of the document the cache was built from may turn into "unchanged".
-        SyncStatus status = read_sync_status(cfg.cache_dir);
-        FetchState since{status.etag, status.last_modified};
+        SyncRecord record(cfg);
         UserFetchRequest req;
         req.name = name;
-        req.since = can_sync_conditionally(cfg, status, sync_fingerprint(cfg)) ? &since : nullptr;
+        req.since = record.since();
         req.timeout_ms = timeout_ms;
         const NetPluginApi& net = net_plugin("the " + cfg.source.type + " source");
         NetCallError err;

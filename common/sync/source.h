@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -42,9 +41,11 @@ struct FetchResult {
     RawDirectory dir;
     FetchState state;            // validators of what was fetched (or of `since`, when unchanged)
     std::uint64_t requests = 0;  // HTTP requests made, retries included
-    // jumpcloud: local name → JumpCloud user id of each fetched user. The sync keeps the entries
-    // of the users it writes to the cache (jumpcloud_tables.h) for login_refresh.
-    std::map<std::string, std::string> user_ids;
+    // Called by the sync once the cache holds `written` (the validated directory), for state the
+    // source keeps beside the cache that must never run ahead of it (jumpcloud: the name → user
+    // id map of the cached users, for login_refresh). Returns "" or why it failed, which fails
+    // the sync; never throws (it may be the network plugin's code). Empty: nothing to keep.
+    std::function<std::string(const Directory& written)> commit;
 };
 
 // Fetches the whole directory for this host from cfg.source. When `since` is not null and the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// sync_status.cc — JSON (de)serialisation of status.json, and the rule for keeping the cache
-// on a "not modified" answer (fingerprint, can_sync_conditionally).
+// sync_status.cc — status.json: reading it, and SyncRecord (the fingerprint, the rule for a
+// conditional fetch, the outcome of a sync).
 #include "sync/sync_status.h"
 
 #include <unistd.h>
@@ -49,20 +49,6 @@ SyncStatus read_sync_status(const std::string& cache_dir) {
     return s;
 }
 
-void write_sync_status(const std::string& cache_dir, const SyncStatus& s, bool durable) {
-    nlohmann::json j = {{"last_attempt", s.last_attempt}, {"last_success", s.last_success},
-                        {"last_error", s.last_error},     {"source", s.source},
-                        {"users", s.users},               {"groups", s.groups},
-                        {"skipped", s.skipped},           {"duration_ms", s.duration_ms},
-                        {"etag", s.etag},                 {"last_modified", s.last_modified},
-                        {"fingerprint", s.fingerprint},   {"last_change", s.last_change},
-                        {"requests", s.requests},         {"not_modified", s.not_modified}};
-    AtomicWriteOptions o;
-    o.mode = 0644;
-    o.sync = durable;
-    write_file_atomic(cache_dir + "/status.json", j.dump(2) + "\n", o);
-}
-
 namespace {
 // Hash of a file's content ("-" when it cannot be read), capped: these files are small.
 std::string file_digest(const std::string& path) {
@@ -75,17 +61,61 @@ std::string file_digest(const std::string& path) {
 }
 }  // namespace
 
-std::string sync_fingerprint(const Config& cfg) {
-    return std::string(DIRBIND_VERSION) + " config:" + file_digest(cfg.file) + " passwd:" +
-           file_digest(cfg.local_passwd) + " group:" + file_digest(cfg.local_group);
+SyncRecord::SyncRecord(const Config& cfg)
+    : cache_dir_(cfg.cache_dir),
+      fingerprint_(std::string(DIRBIND_VERSION) + " config:" + file_digest(cfg.file) + " passwd:" +
+                   file_digest(cfg.local_passwd) + " group:" + file_digest(cfg.local_group)),
+      s_(read_sync_status(cfg.cache_dir)),
+      validators_{s_.etag, s_.last_modified} {
+    since_ = !validators_.empty() && s_.last_success != 0 && s_.source == describe_source(cfg) &&
+             s_.fingerprint == fingerprint_ && access((cache_dir_ + "/identity.db").c_str(), F_OK) == 0 &&
+             access((cache_dir_ + "/secrets.db").c_str(), F_OK) == 0;
+    s_.source = describe_source(cfg);
 }
 
-bool can_sync_conditionally(const Config& cfg, const SyncStatus& s, const std::string& fingerprint) {
-    if (s.etag.empty() && s.last_modified.empty()) return false;
-    if (s.last_success == 0 || s.source != describe_source(cfg) || s.fingerprint != fingerprint) return false;
-    // A cache someone removed must be fetched again, whatever the server says.
-    return access((cfg.cache_dir + "/identity.db").c_str(), F_OK) == 0 &&
-           access((cfg.cache_dir + "/secrets.db").c_str(), F_OK) == 0;
+void SyncRecord::succeeded(std::uint64_t attempt, const SyncReport& report, const FetchState& fetched) {
+    s_.last_attempt = s_.last_success = attempt;
+    s_.last_error.clear();
+    if (!report.not_modified) {
+        s_.users = report.users;
+        s_.groups = report.groups;
+        s_.skipped = report.skipped.size();
+        s_.last_change = attempt;
+    }
+    s_.duration_ms = report.duration_ms;
+    s_.requests = report.requests;
+    s_.not_modified = report.not_modified;
+    s_.etag = fetched.etag;
+    s_.last_modified = fetched.last_modified;
+    s_.fingerprint = fingerprint_;
+    write(!report.not_modified);
+}
+
+void SyncRecord::failed(std::uint64_t attempt, const std::string& error) noexcept {
+    try {
+        s_.last_attempt = attempt;
+        s_.last_error = error;
+        s_.etag.clear();
+        s_.last_modified.clear();
+        write(true);
+    } catch (...) {
+        // The original error is the one worth reporting.
+    }
+}
+
+void SyncRecord::write(bool durable) {
+    const SyncStatus& s = s_;
+    nlohmann::json j = {{"last_attempt", s.last_attempt}, {"last_success", s.last_success},
+                        {"last_error", s.last_error},     {"source", s.source},
+                        {"users", s.users},               {"groups", s.groups},
+                        {"skipped", s.skipped},           {"duration_ms", s.duration_ms},
+                        {"etag", s.etag},                 {"last_modified", s.last_modified},
+                        {"fingerprint", s.fingerprint},   {"last_change", s.last_change},
+                        {"requests", s.requests},         {"not_modified", s.not_modified}};
+    AtomicWriteOptions o;
+    o.mode = 0644;
+    o.sync = durable;
+    write_file_atomic(cache_dir_ + "/status.json", j.dump(2) + "\n", o);
 }
 
 }  // namespace dirbind

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// sync_status.h — <cache_dir>/status.json: what the last sync did, for `dirbind status`.
-// Root-written, world-readable, holds no secrets.
+// sync_status.h — <cache_dir>/status.json, the record of the last sync: what `dirbind status`
+// shows, and the validators a conditional fetch may send. Root-written, world-readable, holds no
+// secrets. SyncRecord is its one writer: the sync and login_refresh go through it.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
+#include "sync/source.h"
 
 namespace dirbind {
 
@@ -21,27 +24,61 @@ struct SyncStatus {
     // from, for a conditional fetch: kept only after a successful sync, cleared by a failed one.
     std::string etag;                // https: the ETag header, as sent
     std::string last_modified;       // https: the Last-Modified header, as sent
-    std::string fingerprint;         // sync_fingerprint() when the cache was built
+    std::string fingerprint;         // SyncRecord's fingerprint when the cache was built
     std::uint64_t last_change = 0;   // unix time the cache content last changed (0 = unknown)
     std::uint64_t requests = 0;      // HTTP requests of the last successful sync, retries included
     bool not_modified = false;       // the last successful sync found the source unchanged
 };
 
-// What the cache's content depends on besides the source's data: the config file, the local
-// account files (validation refuses their names and ids) and this dirbind's version. While it
-// is unchanged, an unchanged source means an unchanged cache.
-std::string sync_fingerprint(const Config& cfg);
-
-// True when a "not modified" answer may keep the cache: the last good sync read the same
-// source with the same fingerprint, recorded a validator, and the cache files are there.
-bool can_sync_conditionally(const Config& cfg, const SyncStatus& s, const std::string& fingerprint);
+// What one sync did, for its caller and for the record.
+struct SyncReport {
+    std::size_t users = 0, groups = 0;
+    std::vector<Skipped> skipped;
+    std::uint64_t duration_ms = 0;
+    std::size_t homes_rekeyed = 0;  // existing homes whose authorized_keys were rebuilt
+    bool not_modified = false;      // the source said "unchanged" (304): the cache was kept as is
+    std::uint64_t requests = 0;     // HTTP requests made (network sources)
+};
 
 // Reads status.json from `cache_dir`; a missing or unreadable file gives a default status.
 SyncStatus read_sync_status(const std::string& cache_dir);
 
-// Replaces status.json in `cache_dir` atomically (mode 0644). With `durable` false the file
-// and directory are not fsync'ed (a 304 sync: losing that status on a power cut only costs the
-// next sync a full fetch). Throws Error(Err::io).
-void write_sync_status(const std::string& cache_dir, const SyncStatus& s, bool durable = true);
+// The record as one sync sees it: read once at the start, changed in memory, written once at
+// the end with the outcome.
+class SyncRecord {
+public:
+    // Reads status.json and takes what the cache's content depends on besides the source's data:
+    // the config file, the local account files (validation refuses their names and ids) and this
+    // dirbind's version. While that fingerprint is unchanged, an unchanged source means an
+    // unchanged cache.
+    explicit SyncRecord(const Config& cfg);
+
+    const SyncStatus& status() const noexcept { return s_; }
+
+    // The validators a conditional fetch may send, or nullptr: only those of a last good sync of
+    // the same source with the same fingerprint, while both cache files are there (a cache
+    // someone removed must be fetched again, whatever the server says).
+    const FetchState* since() const noexcept { return since_ ? &validators_ : nullptr; }
+
+    // Records a successful sync that started at unix time `attempt`: `fetched` holds the
+    // validators of what the cache now holds; a `report.not_modified` sync kept the cache as it
+    // was. Writes status.json (not fsync'ed when nothing else changed: losing it on a power cut
+    // only costs the next sync a full fetch). Throws Error(Err::io).
+    void succeeded(std::uint64_t attempt, const SyncReport& report, const FetchState& fetched);
+
+    // Records a sync that failed with `error`: the cache may or may not have been replaced, so the
+    // validators are dropped and the next sync fetches in full. Writes status.json; a failure to
+    // write it is ignored (the original error is the one worth reporting).
+    void failed(std::uint64_t attempt, const std::string& error) noexcept;
+
+private:
+    void write(bool durable);
+
+    std::string cache_dir_;
+    std::string fingerprint_;
+    SyncStatus s_;
+    FetchState validators_;
+    bool since_ = false;
+};
 
 }  // namespace dirbind

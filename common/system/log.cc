@@ -3,6 +3,7 @@
 #include "system/log.h"
 
 #include <cstdio>
+#include <cstring>
 
 namespace dirbind {
 namespace {
@@ -40,6 +41,11 @@ std::string printable(std::string_view s, std::size_t max) {
         }
     }
     return out;
+}
+
+std::string errno_text(int err) {
+    const char* s = strerrordesc_np(err);
+    return s ? s : "error " + std::to_string(err);
 }
 
 }  // namespace dirbind

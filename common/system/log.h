@@ -24,4 +24,11 @@ void log(LogLevel level, const std::string& message) noexcept;
 // and '\\' as \\xNN, so nothing can forge log lines or send terminal escapes.
 std::string printable(std::string_view s, std::size_t max = 64);
 
+// `url` without user:password@ in its authority, through printable(): the form of a URL in every
+// message and log line.
+std::string redact_url(std::string_view url);
+
+// "No such file or directory" for ENOENT: thread-safe, never localised.
+std::string errno_text(int err);
+
 }  // namespace dirbind

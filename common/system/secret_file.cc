@@ -11,8 +11,8 @@
 #include <cstdio>
 #include <cstring>
 
-#include "config/doc_util.h"
 #include "system/error.h"
+#include "system/log.h"
 #include "system/safe_fs.h"
 
 namespace dirbind {
@@ -35,10 +35,10 @@ std::string read_checked(const std::string& path, const std::string& what, std::
         int err = errno;
         if (err == ELOOP) throw refuse(Err::permission, "it is a symbolic link (name the file itself)");
         if (err == EACCES) throw refuse(Err::permission, "permission denied (run as root)");
-        throw Error(Err::config, "cannot read " + what + " " + path + ": " + doc::errno_text(err));
+        throw Error(Err::config, "cannot read " + what + " " + path + ": " + errno_text(err));
     }
     struct stat st;
-    if (::fstat(fd.get(), &st) != 0) throw refuse(Err::io, doc::errno_text(errno));
+    if (::fstat(fd.get(), &st) != 0) throw refuse(Err::io, errno_text(errno));
     if (!S_ISREG(st.st_mode)) throw refuse(Err::permission, "not a regular file");
     if (!trusted_owner(st.st_uid))
         throw refuse(Err::permission,
@@ -56,7 +56,7 @@ std::string read_checked(const std::string& path, const std::string& what, std::
     if (n < 0) {
         int err = errno;
         secure_clear(data);
-        throw refuse(Err::io, doc::errno_text(err));
+        throw refuse(Err::io, errno_text(err));
     }
     if (static_cast<std::size_t>(n) > cap) {
         secure_clear(data);

@@ -22,7 +22,7 @@ extern "C" {  // cmocka 1.1's header has no C++ guard
 #include "../test_util.h"
 #include "cache/names.h"
 #include "net/jumpcloud_map.h"
-#include "sync/jumpcloud_tables.h"
+#include "net/jumpcloud_tables.h"
 #include "system/error.h"
 #include "system/log.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // jumpcloud_tables.cc — the jumpcloud source's side files (jumpcloud_tables.h): one safe reader
 // (root-only file, size cap, version check, every key and value validated) and one atomic writer.
-#include "sync/jumpcloud_tables.h"
+#include "net/jumpcloud_tables.h"
 
 #include <sys/stat.h>
 
