@@ -20,7 +20,7 @@ CLI=$BUILD/dirbind
 say() { echo "bench/https: $*" >&2; }
 die() { say "$*"; exit 1; }
 [ -x "$CLI" ] || die "$CLI missing: run make all"
-# The network sources are the build's plugin, not an installed one (common/net_plugin.h).
+# The network sources are the build's plugin, not an installed one (common/sync/net_plugin.h).
 export DIRBIND_NET_PLUGIN=${DIRBIND_NET_PLUGIN:-$(realpath "$BUILD")/dirbind-net.so}
 [ -f "$DIRBIND_NET_PLUGIN" ] || die "$DIRBIND_NET_PLUGIN missing: run make all"
 [ -x /usr/bin/time ] || die "/usr/bin/time missing (Debian package 'time')"

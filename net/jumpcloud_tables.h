@@ -2,9 +2,8 @@
 // jumpcloud_tables.h — the state the jumpcloud source keeps beside the cache, root-only (0600)
 // JSON files in cache_dir written atomically: the uid allocation table (jumpcloud-ids.json,
 // written by the fetch) and the local name → JumpCloud user id map of the last successful sync
-// (jumpcloud-users.json, written by the sync after the cache), which login_refresh needs because
-// the API has no lookup by user name (docs/sources.md). In the core, not the plugin: the sync
-// writes the name map after validating the directory.
+// (jumpcloud-users.json, written through the fetch's commit once the sync has written the cache),
+// which login_refresh needs because the API has no lookup by user name (docs/sources.md).
 #pragma once
 
 #include <cstdint>
