@@ -155,12 +155,19 @@ test: test-build
 	tests/run-all.sh $(B) $(A)
 
 # ---- other -----------------------------------------------------------------
-FUZZFLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(CPPFLAGS)
-fuzz: $(patsubst tests/fuzz/%.cc,$(B)/fuzz/%,$(FUZZ_SRC))
-# A fuzz target links every source, the network ones included, directly (no plugin).
-$(B)/fuzz/%: tests/fuzz/%.cc $(COMMON_SRC) $(NET_SRC)
+# A third flavour: every source compiled once with the fuzzer's instrumentation into one archive
+# (the network ones included: the targets call them directly, no plugin), each target linked to it.
+F := $(B)/fuzz
+FUZZFLAGS := -std=c++20 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+fuzz: $(patsubst tests/fuzz/%.cc,$(F)/%,$(FUZZ_SRC))
+.SECONDARY: $(patsubst %.cc,$(F)/obj/%.o,$(FUZZ_SRC))
+$(F)/obj/%.o: %.cc
 	@mkdir -p $(@D)
-	clang++-14 $(FUZZFLAGS) -o $@ $< $(COMMON_SRC) $(NET_SRC) $(NET_LIBS) $(LIBS)
+	clang++-14 $(CPPFLAGS) $(FUZZFLAGS) -MMD -MP -c $< -o $@
+$(F)/libdirbind.a: $(call obj,$(F)/obj,$(COMMON_SRC) $(NET_SRC))
+	rm -f $@ && ar rcs $@ $^
+$(F)/%: $(F)/obj/tests/fuzz/%.o $(F)/libdirbind.a
+	clang++-14 -fsanitize=fuzzer,address,undefined -o $@ $< $(F)/libdirbind.a $(NET_LIBS) $(LIBS)
 
 bench: deps all
 	bench/run.sh $(B)
