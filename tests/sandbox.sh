@@ -13,6 +13,9 @@ set -eu
 TRIPLET=$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 LIBDIR=$(readlink -f /lib/$TRIPLET)
 
+# A sandbox is an installed host: its cache is /var/lib/dirbind (an overlay below), whatever
+# the caller's environment says (common/cache/cache_location.h).
+unset DIRBIND_CACHE_DIR
 mount --make-rprivate /
 ip link set lo up 2>/dev/null || true
 overlay() {  # overlay DIR: writes to DIR go to $SANDBOX/ov/<name>/up

@@ -15,6 +15,7 @@
 #include "cache/names.h"
 #include "config/doc_util.h"
 #include "openssh/sshkey.h"
+#include "system/secret_file.h"
 
 namespace dirbind {
 namespace {
@@ -108,10 +109,22 @@ void each_known_key(const Value& v, std::initializer_list<const char*> known, Fn
     }
 }
 
+std::string without_trailing_slashes(std::string p) {
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    return p;
+}
+
+// Only the directory the NSS module serves from is accepted: a cache elsewhere would leave NSS
+// serving the old one (password hashes included) for ever.
 void set_cache_dir(const Value& v, Config& c) {
     std::string p = path_of(v);
     if (p.find_first_not_of('/') == std::string::npos) v.fail("must not be '/'");
-    c.cache_dir = p;
+    const std::string served = cache_location();
+    if (without_trailing_slashes(p) != without_trailing_slashes(served))
+        v.fail(p + " is not the cache directory the NSS module serves users from (" + served +
+               "); every part of dirbind must use that one: remove this line (the cache lives in " + served +
+               ")");
+    c.cache_dir = served;
 }
 
 void set_uid_range(const Value& v, Config& c) {
@@ -529,6 +542,12 @@ Config load_config(const std::string& path) {
         problem = "not a regular file";
     else if (static_cast<std::size_t>(st.st_size) > kMaxConfigBytes)
         problem = "larger than 1 MiB";
+    // Whoever can write it decides the homes, the key options and the sources: root's alone,
+    // the rule of the secret files (secret_file.h).
+    else if (std::string why = untrusted_because(st, path); !why.empty()) {
+        ::close(fd);
+        throw Error(Err::config, "refusing to use config " + path + ": " + why);
+    }
     char buf[8192];
     while (problem.empty()) {
         ssize_t n = ::read(fd, buf, sizeof buf);

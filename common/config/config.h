@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "cache/cache_location.h"
+
 namespace dirbind {
 
 constexpr const char* kDefaultConfigPath = "/etc/dirbind/dirbind.yaml";
@@ -55,7 +57,9 @@ struct LoginRefreshConfig {
 struct Config {
     std::string file;  // where this config was read from ("" for built-in defaults)
     SourceConfig source;
-    std::string cache_dir = "/var/lib/dirbind";
+    // Always cache_location(): the NSS module reads no config, so the key may only repeat it
+    // (docs/config.md); sync, PAM and the CLI thus never use a cache NSS does not serve.
+    std::string cache_dir = cache_location();
     IdRange uid_range;  // uids and gids of directory users and groups
     std::string home = "/home/%u";  // template; %u = user name. Its fixed prefix is the home base.
     std::string shell = "/bin/bash";
@@ -74,8 +78,9 @@ struct Config {
 };
 
 // Reads and checks the config at `path`. Throws Error(Err::config) naming the file, key and
-// line for a missing/unreadable file, YAML syntax errors (line:column), unknown keys and bad
-// values.
+// line for a missing/unreadable file, a file not owned by root (or this process's euid) or
+// writable by group or others (secret_file.h untrusted_because), YAML syntax errors
+// (line:column), unknown keys and bad values.
 Config load_config(const std::string& path);
 
 // Parses config text; `name` is used in messages. Same rules as load_config().

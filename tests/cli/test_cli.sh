@@ -74,6 +74,40 @@ out=$($C sync 2>&1); check "second sync while locked fails" 1 $?
 contains "lock message" "another dirbind sync is running" "$out"
 exec 9>&-
 
+# A cache moved away from where NSS reads it: NSS would keep serving the old one (hashes
+# included) for ever, so nothing runs on such a config and nothing is written there.
+sed "s|^cache_dir: .*|cache_dir: $T/moved|" "$T/dirbind.yaml" >"$T/moved.yaml"
+out=$($CLI --config "$T/moved.yaml" sync 2>&1); check "sync refuses a cache_dir NSS does not read" 1 $?
+contains "... naming both directories and the fix" \
+    "cache_dir: $T/moved is not the cache directory the NSS module serves users from ($T/cache)" "$out"
+check "... and writes nothing there" "absent" "$([ -e "$T/moved" ] && echo present || echo absent)"
+out=$($CLI --config "$T/moved.yaml" authorized-keys alice 2>&1)
+absent "authorized-keys prints no key on such a config" "ssh-ed25519" "$out"
+
+# Readers trust the cache only in a directory nobody else can change: sync refuses to write
+# into another, and nothing reads from it.
+$C sync >/dev/null 2>&1
+check "a sync brings alice back" "restrict,pty $key" "$($C authorized-keys alice "$fp")"
+chmod 0777 "$T/cache"
+out=$($C sync 2>&1); check "sync refuses a cache directory writable by others" 1 $?
+contains "... saying why and the fix" \
+    "refusing to use cache directory $T/cache: writable by group or others (mode 0777): chmod go-w $T/cache" "$out"
+check "... and the readers do not trust it either" "" "$($C authorized-keys alice 2>/dev/null)"
+chmod 0755 "$T/cache"
+check "... until it is fixed" "restrict,pty $key" "$($C authorized-keys alice "$fp")"
+# The config and the file source's document decide who logs in: root's, not writable by others.
+chmod 0666 "$T/dirbind.yaml"
+out=$($C sync 2>&1); check "sync refuses a config writable by others" 1 $?
+contains "... naming it and the fix" \
+    "refusing to use config $T/dirbind.yaml: writable by group or others (mode 0666): chmod go-w $T/dirbind.yaml" "$out"
+check "authorized-keys prints nothing on it" "" "$($C authorized-keys alice 2>/dev/null)"
+chmod 0644 "$T/dirbind.yaml"
+chmod 0620 "$T/directory.yaml"
+out=$($C sync 2>&1); check "sync refuses a directory document writable by its group" 1 $?
+contains "... naming it and the fix" \
+    "refusing to use directory $T/directory.yaml: writable by group or others (mode 0620): chmod go-w $T/directory.yaml" "$out"
+chmod 0644 "$T/directory.yaml"
+
 out=$($CLI --config "$T/nope.yaml" sync 2>&1); check "missing config fails" 1 $?
 contains "missing config message" "$T/nope.yaml" "$out"
 printf 'cache_dir: [\n' >"$T/bad.yaml"

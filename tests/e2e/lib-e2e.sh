@@ -265,8 +265,6 @@ sshd_logged() {
         bad "$1"; echo "  wanted /$2/ in:"; echo "$SLOG" | sed 's/^/  sshd: /' | tail -n 15
     fi
 }
-# absent NAME NEEDLE HAYSTACK
-absent() { case $3 in *"$2"*) bad "$1"; printf '  unwanted: %s\n  in:       %s\n' "$2" "$3" ;; *) ok "$1" ;; esac; }
 
 # pwhash PASSWORD: a sha512crypt hash made now.
 pwhash() { openssl passwd -6 "$1"; }

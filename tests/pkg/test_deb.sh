@@ -254,8 +254,7 @@ contains "authorized-keys alice as _dirbind" "ssh-ed25519 AAAA" "$keys"
 dirbind status >/dev/null 2>&1 && ok "dirbind status: exit 0 after a sync" || bad "dirbind status failed"
 # A network source loads the plugin from where the package put it; in a network namespace of
 # its own nothing answers, so the error must be the connection's, not the plugin's.
-printf 'source:\n  type: https\n  url: https://127.0.0.1:9/snapshot\n  retries: 0\ncache_dir: %s/netcache\n' \
-    "$T" >"$T/net.yaml"
+printf 'source:\n  type: https\n  url: https://127.0.0.1:9/snapshot\n  retries: 0\n' >"$T/net.yaml"
 out=$(unshare --net dirbind --config "$T/net.yaml" check-config 2>&1)
 contains "the installed dirbind loads its network plugin (https source)" "GET https://127.0.0.1:9/snapshot: " "$out"
 for bin in /usr/sbin/dirbind "/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/security/pam_dirbind.so"; do

@@ -49,7 +49,7 @@ has_files "$main" /usr/sbin/dirbind /etc/dirbind /etc/dirbind/dirbind.yaml \
 # the RPM's dirbind (built on this host, so it runs here) names the path it could not load.
 mkdir -p "$T/rpmroot"
 rpm2archive - <"$main" | tar -xzf - -C "$T/rpmroot" ./usr/sbin/dirbind
-printf 'source:\n  type: https\n  url: https://127.0.0.1:9/snapshot\ncache_dir: %s/netcache\n' "$T" >"$T/net.yaml"
+printf 'source:\n  type: https\n  url: https://127.0.0.1:9/snapshot\n' >"$T/net.yaml"
 if [ -e "$libdir/dirbind/dirbind-net.so" ]; then
     echo "SKIP (part): $libdir/dirbind/dirbind-net.so exists on this host: the path check would load it"
 else

@@ -16,6 +16,7 @@ extern "C" {  // cmocka 1.1's header has no C++ guard
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "config/config.h"
@@ -80,7 +81,7 @@ void test_every_key_set(void**) {
         "source:\n"
         "  type: file\n"
         "  path: /srv/dir/directory.json\n"
-        "cache_dir: /var/cache/dirbind\n"
+        "cache_dir: /var/lib/dirbind/\n"
         "uid_range: {min: 70000, max: 2147483647}\n"
         "home: /srv/homes/u_%u\n"
         "shell: /usr/bin/zsh\n"
@@ -91,7 +92,7 @@ void test_every_key_set(void**) {
     Config c = dirbind::parse_config(text, "full.yaml");
     assert_string_equal(c.source.type.c_str(), "file");
     assert_string_equal(c.source.path.c_str(), "/srv/dir/directory.json");
-    assert_string_equal(c.cache_dir.c_str(), "/var/cache/dirbind");
+    assert_string_equal(c.cache_dir.c_str(), "/var/lib/dirbind");
     assert_int_equal(c.uid_range.min, 70000);
     assert_int_equal(c.uid_range.max, 2147483647u);
     assert_string_equal(c.home.c_str(), "/srv/homes/u_%u");
@@ -190,8 +191,28 @@ void test_cache_dir(void**) {
         {"cache_dir: \"/var/\\tx\"", "dirbind.yaml:1: cache_dir: contains control characters"},
         {"cache_dir:", "dirbind.yaml:1: cache_dir: a value is required"},
         {"cache_dir: {a: b}", "dirbind.yaml:1: cache_dir: expected a string, got a mapping"},
+        // The NSS module reads no config: any other directory would split the readers.
+        {"cache_dir: /var/cache/dirbind",
+         "dirbind.yaml:1: cache_dir: /var/cache/dirbind is not the cache directory the NSS module serves "
+         "users from (/var/lib/dirbind); every part of dirbind must use that one: remove this line (the cache "
+         "lives in /var/lib/dirbind)"},
+        {"cache_dir: /var/lib/dirbind/", "OK"},
     };
     RUN_TABLE(cases);
+}
+
+// $DIRBIND_CACHE_DIR moves the cache for every reader at once (tests, sandboxes): the config
+// follows it and refuses the compiled-in directory then.
+void test_cache_dir_follows_the_environment(void**) {
+    setenv("DIRBIND_CACHE_DIR", "/srv/test-cache", 1);
+    assert_string_equal(dirbind::parse_config("", "d.yaml").cache_dir.c_str(), "/srv/test-cache");
+    assert_string_equal(dirbind::parse_config("cache_dir: /srv/test-cache\n", "d.yaml").cache_dir.c_str(),
+                        "/srv/test-cache");
+    std::string e = error_of("cache_dir: /var/lib/dirbind");
+    assert_non_null(strstr(e.c_str(), "(/srv/test-cache)"));
+    setenv("DIRBIND_CACHE_DIR", "relative/path", 1);  // not absolute: ignored
+    assert_string_equal(dirbind::parse_config("", "d.yaml").cache_dir.c_str(), "/var/lib/dirbind");
+    unsetenv("DIRBIND_CACHE_DIR");
 }
 
 void test_login_refresh(void**) {
@@ -409,6 +430,24 @@ void test_load_config(void**) {
     assert_string_equal(c.shell.c_str(), "/bin/sh");
     assert_string_equal(c.file.c_str(), good.c_str());
 
+    // Whoever can write the config decides homes, key options and sources: root's alone (or
+    // ours, in a test), the rule of the secret files.
+    chmod(good.c_str(), 0664);
+    assert_string_equal(load_error(good).c_str(), ("refusing to use config " + good +
+                                                   ": writable by group or others (mode 0664): chmod go-w " + good)
+                                                      .c_str());
+    chmod(good.c_str(), 0644);
+    if (geteuid() == 0) {
+        assert_int_equal(chown(good.c_str(), 4242, 4242), 0);
+        assert_string_equal(load_error(good).c_str(),
+                            ("refusing to use config " + good + ": owned by uid 4242, not root (chown root " +
+                             good + ")")
+                                .c_str());
+        assert_int_equal(chown(good.c_str(), 0, 0), 0);
+    } else {
+        print_message("SKIP part: foreign-owner case needs root\n");
+    }
+
     std::string big = d + "/big.yaml";
     f = std::fopen(big.c_str(), "w");
     std::string line = "# " + std::string(1000, 'x') + "\n";
@@ -425,6 +464,8 @@ void test_load_config(void**) {
 }  // namespace
 
 int main() {
+    unsetenv("DIRBIND_CACHE_DIR");  // the defaults below are the compiled-in ones
+    umask(022);                     // the configs written here must be trusted (0644)
     alarm(60);  // a parser that hangs (yaml-cpp has had such bugs) fails the run instead of stalling it
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_file_gives_defaults),
@@ -434,6 +475,7 @@ int main() {
         cmocka_unit_test(test_yaml_syntax_errors),
         cmocka_unit_test(test_source),
         cmocka_unit_test(test_cache_dir),
+        cmocka_unit_test(test_cache_dir_follows_the_environment),
         cmocka_unit_test(test_uid_range),
         cmocka_unit_test(test_login_refresh),
         cmocka_unit_test(test_home),
