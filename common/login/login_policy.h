@@ -81,7 +81,9 @@ struct DirectoryAccount {
 
 // Everything the decisions look at.
 struct LoginContext {
-    std::string service;  // PAM_SERVICE: the sshd rules apply only to "sshd"
+    // PAM_SERVICE. The sshd rules apply when SSH_AUTH_INFO_0 is set (sshd always sets it) or the
+    // service's name contains "ssh" in any case (PAMServiceName, renamed services): fail closed.
+    std::string service;
     Subject subject = Subject::other;
     CacheState cache = CacheState::missing;
     std::uint32_t policy = 0;              // cachefmt::kPasswordAuth… bits; meaningful when cache == ok
@@ -131,7 +133,8 @@ struct Decision {
 // every service; on sshd every SSH_AUTH_INFO_0 line's method must be allowed (public key: system
 // and user switch, and the key must be a directory key or in the unmanaged file — `unmanaged` is
 // called at most once, only for a key that is not a directory key; password and
-// keyboard-interactive: the system switch; anything else: denied); no SSH_AUTH_INFO_0 on sshd is
+// keyboard-interactive: the system switch, except a keyboard-interactive step after a listed
+// public key of a user who needs MFA, which only asked the code; anything else: denied); no SSH_AUTH_INFO_0 on sshd is
 // denied; an empty one (OpenSSH has not recorded the method yet) leaves the method checks to
 // decide_session(). Unknown subjects are denied; others ignored.
 Decision decide_account(const LoginContext& c, const UnmanagedKeysLoader& unmanaged);
