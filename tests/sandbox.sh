@@ -62,13 +62,13 @@ auth      [success=done ignore=ignore default=die]  pam_dirbind.so
 @include common-auth
 account    required     pam_nologin.so
 # dirbind: user state, login method, revoked keys, root login.
-account    required     pam_dirbind.so
+account    requisite    pam_dirbind.so
 @include common-account
 session [success=ok ignore=ignore module_unknown=ignore default=bad]        pam_selinux.so close
 session    required     pam_loginuid.so
 session    optional     pam_keyinit.so force revoke
 # dirbind: creates the home and rebuilds ~/.ssh/authorized_keys (as root).
-session    required     pam_dirbind.so
+session    requisite    pam_dirbind.so
 @include common-session
 session    optional     pam_motd.so  motd=/run/motd.dynamic
 session    optional     pam_motd.so noupdate
