@@ -34,7 +34,7 @@ const char kUsage[] =
     "  lookup user NAME|UID        what the cache says about a user\n"
     "  lookup group NAME|GID       what the cache says about a group\n"
     "  check-config                check the config and the directory source, print every problem\n"
-    "  authorized-keys USER [FP]   the user's keys for sshd's AuthorizedKeysCommand (cache only)\n"
+    "  authorized-keys USER [UID] [FP]  the user's keys for sshd's AuthorizedKeysCommand (cache only)\n"
     "  refresh-user NAME           ask the directory about one user now (pam_dirbind's login_refresh;\n"
     "                              prints a verdict, writes nothing)\n"
     "\n"

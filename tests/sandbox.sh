@@ -100,7 +100,7 @@ HostKey $SANDBOX_SSHD_KEY
 PidFile none
 UsePAM yes
 PubkeyAuthentication yes
-AuthorizedKeysCommand /usr/sbin/dirbind authorized-keys %u %f
+AuthorizedKeysCommand /usr/sbin/dirbind authorized-keys %u %U %f
 AuthorizedKeysCommandUser dirbind-keys
 KbdInteractiveAuthentication yes
 PasswordAuthentication no

@@ -4,7 +4,12 @@
 # authorized-keys, and the error messages for the usual mistakes. Cache kept on failure.
 . "$(dirname "$0")/../lib.sh"
 write_config "$T"
-C="$CLI --config $T/dirbind.yaml"
+# NSS as on a host with "passwd: files dirbind": nss_wrapper's files source ($T/nss-passwd),
+# then the built module reading the test's cache (authorized-keys asks NSS who the user is).
+cp "$T/passwd" "$T/nss-passwd"
+export NSS_WRAPPER_PASSWD=$T/nss-passwd NSS_WRAPPER_GROUP=$T/group NSS_WRAPPER_MODULE_FN_PREFIX=dirbind \
+    NSS_WRAPPER_MODULE_SO_PATH=$BUILD/libnss_dirbind.so.2 NSS_WRAPPER_DISABLE_DEEPBIND=1
+C="env LD_PRELOAD=libnss_wrapper.so $CLI --config $T/dirbind.yaml"
 key=$(test_key alice)
 fp=$(ssh-keygen -lf "$T/key.pub" | awk '{print $2}')
 ssh-keygen -q -t ed25519 -N '' -C second -f "$T/key2" && key2=$(cat "$T/key2.pub")
@@ -45,6 +50,17 @@ contains "status no error" "last error:   none" "$out"
 check "authorized-keys prints the keys" "$(printf '%s\n%s' "$key" "$key2")" "$($C authorized-keys alice)"
 check "authorized-keys by fingerprint" "$key" "$($C authorized-keys alice "$fp")"
 check "authorized-keys suspended user: nothing" "" "$($C authorized-keys bob)"
+# sshd's %U: the keys are printed only for the account sshd resolved (issue 12 item 1).
+check "authorized-keys with sshd's uid" "$key" "$($C authorized-keys alice 5001 "$fp")"
+check "authorized-keys for another uid: nothing" "" "$($C authorized-keys alice 4001 "$fp" 2>/dev/null)"
+# Another alice resolving first (a local account added after the last sync, or an NSS source
+# listed before dirbind): her keys must not open that account.
+echo "alice:x:4001:4001::/home/alice:/bin/sh" >>"$T/nss-passwd"
+out=$($C authorized-keys alice 4001 "$fp" 2>&1)
+check "another alice resolves first: no key" "" "$(echo "$out" | grep ssh-)"
+contains "... and it says why" "local account wins" "$out"
+check "... also without the uid" "" "$($C authorized-keys alice 2>/dev/null)"
+cp "$T/passwd" "$T/nss-passwd"
 out=$($C authorized-keys nosuch); check "authorized-keys unknown user exits 0" "0:" "$?:$out"
 check "authorized-keys hostile name: nothing" "" "$($C authorized-keys '../alice')"
 echo "key_options: restrict,pty" >>"$T/dirbind.yaml"

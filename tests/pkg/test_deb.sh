@@ -223,7 +223,7 @@ cmp -s /etc/ssh/sshd_config "$snap/sshd_config" && ok "sshd_config itself not ed
 # sshd reads the drop-in.
 if [ -x /usr/sbin/sshd ] && ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then
     cfg=$(/usr/sbin/sshd -T 2>&1)
-    contains "sshd -T: AuthorizedKeysCommand" "authorizedkeyscommand /usr/sbin/dirbind authorized-keys %u %f" "$cfg"
+    contains "sshd -T: AuthorizedKeysCommand" "authorizedkeyscommand /usr/sbin/dirbind authorized-keys %u %U %f" "$cfg"
     contains "sshd -T: AuthorizedKeysCommandUser" "authorizedkeyscommanduser _dirbind" "$cfg"
 else
     echo "SKIP (part): sshd -T — no openssh-server or no host keys"
