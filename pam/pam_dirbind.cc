@@ -91,18 +91,27 @@ int simple_result(const Decision& d, int denied) {
 // ---- login_refresh (docs/pam.md) ------------------------------------------------------------
 
 // The fresh answer, kept on the handle from the account step for the session step, which checks
-// the complete SSH_AUTH_INFO_0 against it as well (sshd runs both on one handle).
+// the complete SSH_AUTH_INFO_0 against it as well. Kept whatever the answer (or failure), so the
+// session step can tell "asked" from "never asked here": sshd runs the account step of a
+// keyboard-interactive login in a forked child whose handle data never reaches the session.
 constexpr const char* kRefreshData = "dirbind_login_refresh";
 
 // For whom: an application may change PAM_USER between the steps.
 struct KeptRefresh {
     std::string user;
+    bool answered = false;  // the directory answered (else the cache's allow stood)
     RefreshVerdict verdict;
 };
 
 void free_kept(pam_handle_t*, void* data, int) {
     delete static_cast<KeptRefresh*>(data);
 }
+
+void keep(pam_handle_t* pamh, KeptRefresh k) {
+    auto* kept = new KeptRefresh(std::move(k));
+    if (pam_set_data(pamh, kRefreshData, kept, free_kept) != PAM_SUCCESS) delete kept;
+}
+
 
 // Asks the directory about a directory user the cache allowed; the answer may only deny more.
 // Any failure leaves `d` (the cache's allow) as it is.
@@ -113,6 +122,7 @@ Decision refresh_account(pam_handle_t* pamh, const Setup& s, const Facts& f, Dec
     if (!run_refresh(s.opt, s.cfg, f.user, &v, &why)) {
         log(LogLevel::warning,
             "user " + f.user + ": login_refresh failed: " + why + "; the cached decision (allow) stands");
+        keep(pamh, KeptRefresh{f.user, false, {}});
         return d;
     }
     const auto ms =
@@ -120,10 +130,7 @@ Decision refresh_account(pam_handle_t* pamh, const Setup& s, const Facts& f, Dec
     Decision r = decide_refresh(f.ctx, v, [&] { return read_unmanaged_keys(s.cfg, f); });
     if (r.verdict == Verdict::deny) return r;
     log(LogLevel::debug, r.log_message + " (" + std::to_string(ms) + " ms)");
-    if (v.kind == RefreshVerdict::Kind::found) {
-        auto* kept = new KeptRefresh{f.user, std::move(v)};
-        if (pam_set_data(pamh, kRefreshData, kept, free_kept) != PAM_SUCCESS) delete kept;
-    }
+    keep(pamh, KeptRefresh{f.user, true, std::move(v)});
     return d;
 }
 
@@ -254,9 +261,20 @@ int open_session(pam_handle_t* pamh, int flags, int argc, const char** argv) {
     auto unmanaged = [&] { return read_unmanaged_keys(s.cfg, f); };
     Decision d = decide_session(f.ctx, unmanaged, &keys);
     const void* data = nullptr;
-    if (d.verdict == Verdict::allow && f.ctx.subject == Subject::directory_user &&
-        pam_get_data(pamh, kRefreshData, &data) == PAM_SUCCESS && data != nullptr &&
-        static_cast<const KeptRefresh*>(data)->user == f.user) {
+    if (d.verdict == Verdict::allow && f.ctx.subject == Subject::directory_user && s.config_ok &&
+        s.cfg.login_refresh.enabled &&
+        !(pam_get_data(pamh, kRefreshData, &data) == PAM_SUCCESS && data != nullptr &&
+          static_cast<const KeptRefresh*>(data)->user == f.user)) {
+        // The account step's answer did not reach this handle (sshd's keyboard-interactive
+        // child): ask now, with the complete method list; it can still only deny more.
+        Decision a = refresh_account(pamh, s, f, d);
+        if (a.verdict == Verdict::deny) d = a;
+        data = nullptr;
+        pam_get_data(pamh, kRefreshData, &data);
+    }
+    const KeptRefresh* kept = static_cast<const KeptRefresh*>(data);
+    if (d.verdict == Verdict::allow && f.ctx.subject == Subject::directory_user && kept != nullptr &&
+        kept->user == f.user && kept->answered && kept->verdict.kind == RefreshVerdict::Kind::found) {
         // The account step's fresh answer: the complete method list must pass it too, and only
         // keys both the cache and the directory still have are written (it can only deny more).
         std::vector<std::string> fresh_keys;
