@@ -36,6 +36,17 @@ test_key() {
     cat "$T/key.pub"
 }
 
+# with_nss CMD...: runs CMD resolving names as a host with "passwd: files dirbind": nss_wrapper's
+# files source ($T/nss-passwd if it exists, else $T/passwd; $T/group), then the built NSS module
+# reading $DIRBIND_CACHE_DIR. `dirbind authorized-keys` asks NSS who the user is.
+with_nss() {
+    local pw=$T/nss-passwd
+    [ -f "$pw" ] || pw=$T/passwd
+    env LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$pw" NSS_WRAPPER_GROUP="$T/group" \
+        NSS_WRAPPER_MODULE_SO_PATH="$BUILD/libnss_dirbind.so.2" NSS_WRAPPER_MODULE_FN_PREFIX=dirbind \
+        NSS_WRAPPER_DISABLE_DEEPBIND=1 "$@"
+}
+
 # use_cache DIR: every dirbind program of the test (sync, CLI, PAM, NSS) uses the cache in DIR
 # (common/cache/cache_location.h: $DIRBIND_CACHE_DIR; a config's cache_dir must name the same).
 use_cache() { export DIRBIND_CACHE_DIR=$1; }

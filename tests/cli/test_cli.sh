@@ -4,12 +4,9 @@
 # authorized-keys, and the error messages for the usual mistakes. Cache kept on failure.
 . "$(dirname "$0")/../lib.sh"
 write_config "$T"
-# NSS as on a host with "passwd: files dirbind": nss_wrapper's files source ($T/nss-passwd),
-# then the built module reading the test's cache (authorized-keys asks NSS who the user is).
+# NSS as on a host (lib.sh with_nss): $T/nss-passwd is what the files source answers.
 cp "$T/passwd" "$T/nss-passwd"
-export NSS_WRAPPER_PASSWD=$T/nss-passwd NSS_WRAPPER_GROUP=$T/group NSS_WRAPPER_MODULE_FN_PREFIX=dirbind \
-    NSS_WRAPPER_MODULE_SO_PATH=$BUILD/libnss_dirbind.so.2 NSS_WRAPPER_DISABLE_DEEPBIND=1
-C="env LD_PRELOAD=libnss_wrapper.so $CLI --config $T/dirbind.yaml"
+C="with_nss $CLI --config $T/dirbind.yaml"
 key=$(test_key alice)
 fp=$(ssh-keygen -lf "$T/key.pub" | awk '{print $2}')
 ssh-keygen -q -t ed25519 -N '' -C second -f "$T/key2" && key2=$(cat "$T/key2.pub")
@@ -139,7 +136,7 @@ out=$($CLI --config "$T/dirbind.yaml" frobnicate 2>&1); check "unknown command i
 
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     chmod 0755 "$T"
-    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $C sync 2>&1); check "non-root sync fails" 1 $?
+    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $CLI --config "$T/dirbind.yaml" sync 2>&1); check "non-root sync fails" 1 $?
     contains "no permission message" "permission" "$out"
 else
     echo "SKIP part: permission case needs root"
