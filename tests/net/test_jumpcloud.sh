@@ -75,7 +75,7 @@ dirbind sync
 check "sync after changes succeeds" 0 "$rc"
 dirbind lookup user user00002
 contains "suspended user: cache says suspended" "state:           suspended" "$out"
-check "suspended user: no keys" "" "$(timeout 10 "$CLI" --config "$CFG" authorized-keys user00002)"
+check "suspended user: no keys" "" "$(with_nss timeout 10 "$CLI" --config "$CFG" authorized-keys user00002)"
 dirbind lookup user user00004
 contains "locked user" "state:           locked" "$out"
 dirbind lookup user user00005
@@ -214,9 +214,9 @@ check "uid 0 not served" 1 "$rc"
 contains "localuser is left to the local account" "localuser" "$(timeout 10 "$CLI" --config "$CFG" sync 2>&1)"
 dirbind lookup user localuser
 check "localuser not taken over" 1 "$rc"
-check "key with options: dropped" "" "$(timeout 10 "$CLI" --config "$CFG" authorized-keys keyopts)"
-check "key with an embedded newline: dropped" "" "$(timeout 10 "$CLI" --config "$CFG" authorized-keys keynl)"
-check "pasted private key: dropped" "" "$(timeout 10 "$CLI" --config "$CFG" authorized-keys pasted)"
+check "key with options: dropped" "" "$(with_nss timeout 10 "$CLI" --config "$CFG" authorized-keys keyopts)"
+check "key with an embedded newline: dropped" "" "$(with_nss timeout 10 "$CLI" --config "$CFG" authorized-keys keynl)"
+check "pasted private key: dropped" "" "$(with_nss timeout 10 "$CLI" --config "$CFG" authorized-keys pasted)"
 dirbind lookup user gecosx
 contains "gecos: ':' and newline neutralised" "gecosx:x:" "$out"
 check "gecos: still one passwd line of 7 fields" 7 "$(echo "$out" | head -1 | awk -F: '{print NF}')"
