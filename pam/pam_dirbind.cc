@@ -112,7 +112,6 @@ void keep(pam_handle_t* pamh, KeptRefresh k) {
     if (pam_set_data(pamh, kRefreshData, kept, free_kept) != PAM_SUCCESS) delete kept;
 }
 
-
 // Asks the directory about a directory user the cache allowed; the answer may only deny more.
 // Any failure leaves `d` (the cache's allow) as it is.
 Decision refresh_account(pam_handle_t* pamh, const Setup& s, const Facts& f, Decision d) {
