@@ -125,19 +125,8 @@ contains "... and fails" "second=1" "$out"
 contains "... refused by the PAM account step" "sudo: PAM account management error" "$(cat "$T/long.err")"
 
 # ---- MFA: the password, then a fresh verification code ---------------------------------------
-# totp [STEPS]: the RFC 6238 code (HMAC-SHA1, 30 s, 6 digits) of $SECRET, STEPS steps from now.
-totp() {
-    python3 - "$SECRET" "${1:-0}" <<'PY'
-import base64, hashlib, hmac, struct, sys, time
-key = base64.b32decode(sys.argv[1])
-step = int(time.time()) // 30 + int(sys.argv[2])
-mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-off = mac[-1] & 0x0F
-print("%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000))
-PY
-}
-# The login spends this step's code; sudo gets the next step's (accepted for clock skew), then
-# a wrong one.
+# The login spends this step's code; sudo then gets a wrong code, and the next step's (accepted
+# for clock skew, and not spent yet).
 start_sshd "AuthenticationMethods publickey,keyboard-interactive"
 NEXT=$(totp 1)
 WRONG=$(printf '%06d' $(((10#$NEXT + 1) % 1000000)))
