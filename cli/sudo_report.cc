@@ -69,8 +69,8 @@ std::string read_rule_file(const std::string& path, std::string* problem) {
 }
 
 bool name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-           c == '-' || c == '#';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-' || c == '#';
 }
 
 // Every `%name` / `%#gid` outside comments and Defaults lines: the groups the file grants.
@@ -83,7 +83,8 @@ std::set<std::string> granted_groups(const std::string& text) {
         std::string line = text.substr(pos, nl - pos);
         pos = nl + 1;
         std::size_t start = line.find_first_not_of(" \t");
-        if (start == std::string::npos || line[start] == '#' || line.compare(start, 8, "Defaults") == 0) continue;
+        if (start == std::string::npos || line[start] == '#' || line.compare(start, 8, "Defaults") == 0)
+            continue;
         for (std::size_t i = start; i < line.size(); ++i) {
             if (line[i] == '#') break;  // a comment (a `%#gid` is read whole below)
             if (line[i] != '%' || (i > 0 && line[i - 1] == '\\')) continue;
@@ -118,12 +119,15 @@ std::string effective_sudo(const Config& cfg, const UserView& u) {
 void count_sudo(const Config& cfg, const Pin& pin, unsigned long counts[2]) {
     counts[0] = counts[1] = 0;
     std::uint32_t gids[2] = {0, 0};
-    bool usable[2] = {gid_of(cfg, cfg.sudo_groups.password, &gids[0]), gid_of(cfg, cfg.sudo_groups.nopasswd, &gids[1])};
+    bool usable[2] = {gid_of(cfg, cfg.sudo_groups.password, &gids[0]),
+                      gid_of(cfg, cfg.sudo_groups.nopasswd, &gids[1])};
     UserView u;
     for (std::uint32_t i = 0; user_at(pin, i, &u) == Err::ok; ++i) {
-        int k = static_cast<Sudo>(u.sudo) == Sudo::password ? 0 : static_cast<Sudo>(u.sudo) == Sudo::nopasswd ? 1 : -1;
-        if (k >= 0 && usable[k] && static_cast<UserState>(u.state) == UserState::active && has_gid(u, gids[k]) &&
-            (k == 1 || (u.flags & cachefmt::kUserHasPassword)))
+        int k = static_cast<Sudo>(u.sudo) == Sudo::password   ? 0
+                : static_cast<Sudo>(u.sudo) == Sudo::nopasswd ? 1
+                                                              : -1;
+        if (k >= 0 && usable[k] && static_cast<UserState>(u.state) == UserState::active &&
+            has_gid(u, gids[k]) && (k == 1 || (u.flags & cachefmt::kUserHasPassword)))
             ++counts[k];
     }
 }
@@ -144,8 +148,8 @@ std::vector<std::string> sudo_rule_warnings(const Config& cfg) {
         if (g->existing_local_group) continue;  // the host's own sudoers grants it
         if (granted.count(g->name) || granted.count("#" + std::to_string(g->gid))) continue;
         const char* key = g == &cfg.sudo_groups.password ? "sudo_groups.password" : "sudo_groups.nopasswd";
-        out.push_back("the sudoers rule " + path + " does not name %" + g->name + " (" + key + " in " + cfg.file +
-                      "): its members get no sudo from it");
+        out.push_back("the sudoers rule " + path + " does not name %" + g->name + " (" + key + " in " +
+                      cfg.file + "): its members get no sudo from it");
     }
     return out;
 }

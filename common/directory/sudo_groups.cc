@@ -20,7 +20,8 @@ std::string unusable(const Config& cfg, const SudoGroup& g, const LocalAccounts&
     auto lg = local.groups.find(g.name);
     if (g.existing_local_group) {
         if (lg == local.groups.end())
-            return key + ": existing_local_group is set, but " + g.name + " is not a group in " + cfg.local_group;
+            return key + ": existing_local_group is set, but " + g.name + " is not a group in " +
+                   cfg.local_group;
         *gid = lg->second;
         return "";
     }
@@ -53,7 +54,8 @@ std::string sudo_group_conflict(const Config& cfg, std::string_view name, std::u
         // An existing local group is protected by the local-accounts rules already.
         if (g->existing_local_group) continue;
         if (name == g->name)
-            return "name " + g->name + " is this host's sudo group (" + key_of(cfg, *g) + " in " + cfg.file + ")";
+            return "name " + g->name + " is this host's sudo group (" + key_of(cfg, *g) + " in " + cfg.file +
+                   ")";
         if (gid == g->gid)
             return "gid " + std::to_string(gid) + " is the gid of this host's sudo group " + g->name + " (" +
                    key_of(cfg, *g) + " in " + cfg.file + ")";
@@ -61,7 +63,8 @@ std::string sudo_group_conflict(const Config& cfg, std::string_view name, std::u
     return "";
 }
 
-void add_sudo_groups(Directory& dir, const Config& cfg, const LocalAccounts& local, std::vector<Skipped>* skipped) {
+void add_sudo_groups(Directory& dir, const Config& cfg, const LocalAccounts& local,
+                     std::vector<Skipped>* skipped) {
     for (Sudo kind : {Sudo::password, Sudo::nopasswd}) {
         const SudoGroup& g = *sudo_group_for(cfg, kind);
         std::uint32_t gid = 0;
@@ -76,7 +79,8 @@ void add_sudo_groups(Directory& dir, const Config& cfg, const LocalAccounts& loc
             // Only active users: a suspended admin loses the group at the sync that says so, even
             // where sudo's own PAM stack does not consult pam_dirbind.
             if (u.sudo != kind || u.state != UserState::active) continue;
-            if (gid != u.gid && std::find(u.gids.begin(), u.gids.end(), gid) == u.gids.end()) u.gids.push_back(gid);
+            if (gid != u.gid && std::find(u.gids.begin(), u.gids.end(), gid) == u.gids.end())
+                u.gids.push_back(gid);
             if (!g.existing_local_group) members.push_back(u.name);
         }
         // Served while it has members: `%group` of a group that does not exist matches nobody.

@@ -30,6 +30,7 @@ std::string sudo_group_conflict(const Config& cfg, std::string_view name, std::u
 // only the local gid to `gids`. A group that cannot be served — its name or gid taken by a local
 // group, or the local group it opts in to missing — is left out, so its admins get no sudo from
 // it, and is reported in `skipped` (what "group") and the log. `validate_directory()` calls it.
-void add_sudo_groups(Directory& dir, const Config& cfg, const LocalAccounts& local, std::vector<Skipped>* skipped);
+void add_sudo_groups(Directory& dir, const Config& cfg, const LocalAccounts& local,
+                     std::vector<Skipped>* skipped);
 
 }  // namespace dirbind
