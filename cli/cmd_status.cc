@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "config/config.h"
 #include "config/doc_util.h"
+#include "sudo_report.h"
 #include "sync/sync_status.h"
 
 namespace dirbind::cli {
@@ -41,6 +42,10 @@ int cmd_status(const Args& a) {
         std::printf("policy:       password auth %s, public-key auth %s, root login %s, mfa %s\n",
                     yn(p, cachefmt::kPasswordAuth), yn(p, cachefmt::kPublicKeyAuth), yn(p, cachefmt::kRootLogin),
                     yn(p, cachefmt::kMfa));
+        unsigned long n[2];
+        count_sudo(cfg, pin, n);
+        std::printf("sudo:         %lu with password (group %s), %lu without (group %s)\n", n[0],
+                    cfg.sudo_groups.password.name.c_str(), n[1], cfg.sudo_groups.nopasswd.name.c_str());
     } else {
         std::printf("cache:        %s missing or unreadable: directory users do not resolve\n", cache.path());
     }
@@ -64,6 +69,7 @@ int cmd_status(const Args& a) {
     }
     std::printf("last attempt: %s\n", when(s.last_attempt).c_str());
     std::printf("last error:   %s\n", s.last_error.empty() ? "none" : s.last_error.c_str());
+    for (const std::string& w : sudo_rule_warnings(cfg)) std::printf("warning:      %s\n", w.c_str());
     return have && s.last_error.empty() ? 0 : 1;
 }
 

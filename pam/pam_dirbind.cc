@@ -58,7 +58,10 @@ int auth_result(const Decision& d, bool password_ok) {
         case Verdict::allow:
             return password_ok ? PAM_SUCCESS : PAM_AUTH_ERR;
         case Verdict::deny:
-            return d.reason == Reason::cache_unavailable ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
+            if (d.reason == Reason::cache_unavailable) return PAM_AUTHINFO_UNAVAIL;
+            // Not "wrong password": sudo retries those; this code ends its loop at once.
+            if (d.reason == Reason::password_unverifiable) return PAM_CRED_INSUFFICIENT;
+            return PAM_AUTH_ERR;
     }
     return PAM_AUTH_ERR;
 }
@@ -238,6 +241,9 @@ int authenticate(pam_handle_t* pamh, int argc, const char** argv) {
                     "user " + f.user + (password_ok ? ": password accepted" : ": wrong password"));
             }
             record(d, "auth");
+            // Said even under PAM_SILENT, which sudo always passes: it is the only way the user
+            // learns why no password can ever work.
+            if (d.reason == Reason::password_unverifiable) pam_error(pamh, "%s", d.user_message.c_str());
             // A wrong password ends it here: the code is neither checked nor used up.
             if (int rc = auth_result(d, password_ok); rc != PAM_SUCCESS || !plan.code) return rc;
         }

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "cache/names.h"
@@ -266,6 +267,52 @@ void set_login_refresh(const Value& v, Config& c) {
     c.login_refresh = r;
 }
 
+// sudo_groups: {password: GROUP, nopasswd: GROUP, rule_file: PATH}, GROUP = {name, gid,
+// existing_local_group}. A gid follows the directory's id rules except uid_range: outside it (the
+// default) no directory record can ever claim it.
+SudoGroup sudo_group_of(const Value& v, SudoGroup g) {
+    bool gid_given = false;
+    each_known_key(v, {"name", "gid", "existing_local_group"}, [&](const std::string& k, const Value& sub) {
+        if (k == "name") {
+            g.name = text_of(sub);
+            if (!valid_name(g.name.data(), g.name.size()))
+                sub.fail("'" + doc::printable(g.name) + "' is not a valid group name");
+            if (g.name == "root") sub.fail("'root' may never be given to directory users");
+        } else if (k == "gid") {
+            g.gid = number_of(sub);
+            gid_given = true;
+            if (g.gid == 0 || reserved_id(g.gid))
+                sub.fail(std::to_string(g.gid) + " is a reserved id (see docs/config.md, uid_range)");
+        } else {
+            const std::string b = sub.node.IsScalar() ? sub.node.Scalar() : std::string();
+            if (!sub.node.IsScalar() || !doc::is_plain(sub.node) || (b != "true" && b != "false"))
+                sub.fail("expected true or false, got " + describe(sub.node));
+            g.existing_local_group = b == "true";
+        }
+    });
+    if (g.existing_local_group && gid_given)
+        v.fail("takes no gid with existing_local_group: true (the gid is the local group's, from local_group)");
+    return g;
+}
+
+void set_sudo_groups(const Value& v, Config& c) {
+    SudoGroupsConfig s;
+    each_known_key(v, {"password", "nopasswd", "rule_file"}, [&](const std::string& k, const Value& sub) {
+        if (k == "rule_file")
+            s.rule_file = path_of(sub);
+        else if (k == "password")
+            s.password = sudo_group_of(sub, s.password);
+        else
+            s.nopasswd = sudo_group_of(sub, s.nopasswd);
+    });
+    if (s.password.name == s.nopasswd.name)
+        v.fail("password and nopasswd name the same group '" + s.password.name +
+               "': sudo with and without a password need a group each");
+    if (!s.password.existing_local_group && !s.nopasswd.existing_local_group && s.password.gid == s.nopasswd.gid)
+        v.fail("password and nopasswd have the same gid " + std::to_string(s.password.gid));
+    c.sudo_groups = s;
+}
+
 // ---- source ---------------------------------------------------------------------------------
 // One entry per source type: whether this build implements it, and the keys it takes besides
 // `type`. A new source adds its fields to SourceConfig, a row here, and its key functions.
@@ -483,7 +530,24 @@ constexpr TopKey kTopKeys[] = {
     {"local_passwd", set_local_passwd},
     {"local_group", set_local_group},
     {"login_refresh", set_login_refresh},
+    {"sudo_groups", set_sudo_groups},
 };
+
+// Rules between keys, checked once every key is read; `lines` has the line of each key given.
+void check_between_keys(const Config& c, const std::map<std::string, int>& lines) {
+    for (const SudoGroup* g : {&c.sudo_groups.password, &c.sudo_groups.nopasswd}) {
+        if (g->existing_local_group) continue;
+        for (const auto& lg : c.local_groups)
+            if (lg == g->name) {
+                // Name the key the admin wrote last: the one to look at.
+                const char* key = lines.count("sudo_groups") ? "sudo_groups" : "local_groups";
+                auto it = lines.find(key);
+                fail(c.file, it == lines.end() ? 1 : it->second, key,
+                     "'" + g->name + "' is both a sudo group served by dirbind and in local_groups; set "
+                     "existing_local_group: true to use the local group, or take it out of local_groups");
+            }
+    }
+}
 
 std::string top_key_suggestion(std::string_view k) {
     const char* names[std::size(kTopKeys)];
@@ -502,6 +566,7 @@ Config parse_config(const std::string& text, const std::string& name) {
         throw Error(Err::config, name + ":" + std::to_string(doc::line_of(root, 1)) +
                                      ": the config must be a mapping of keys (key: value)");
     std::set<std::string> seen;
+    std::map<std::string, int> lines;
     for (auto it = root.begin(); it != root.end(); ++it) {
         int line = doc::line_of(it->first, 1);
         if (!it->first.IsScalar())
@@ -516,8 +581,10 @@ Config parse_config(const std::string& text, const std::string& name) {
                             top_key_suggestion(k));
         }
         if (!seen.insert(k).second) fail(name, line, k, "duplicate key (already set above)");
+        lines[k] = line;
         key->set(Value{name, k, it->second, doc::line_of(it->second, line)}, c);
     }
+    check_between_keys(c, lines);
     return c;
 }
 

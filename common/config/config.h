@@ -54,6 +54,24 @@ struct LoginRefreshConfig {
     std::uint32_t timeout_ms = 2000;  // total for the whole question; 1–2000 (the key is in seconds)
 };
 
+// One of the two groups that directory admins are put in (docs/config.md, "sudo_groups"): the
+// NSS module serves it from the cache, /etc/sudoers.d/dirbind and the polkit rule grant it.
+struct SudoGroup {
+    std::string name;
+    std::uint32_t gid = 0;  // unused when existing_local_group
+    // Opt-in: `name` is a group of the local group file (e.g. Debian's `sudo`), whose gid admins
+    // get as a supplementary group; nothing is served under that name. Root-equivalent on purpose.
+    bool existing_local_group = false;
+};
+
+// `sudo_groups:` — which group each directory `sudo` value puts a user in, and the sudoers file
+// that grants them (only read by check-config and status, which warn when it no longer names them).
+struct SudoGroupsConfig {
+    SudoGroup password{"dirbind-sudo", 65600, false};           // sudo: password
+    SudoGroup nopasswd{"dirbind-sudo-nopasswd", 65601, false};  // sudo: nopasswd
+    std::string rule_file = "/etc/sudoers.d/dirbind";
+};
+
 struct Config {
     std::string file;  // where this config was read from ("" for built-in defaults)
     SourceConfig source;
@@ -75,6 +93,7 @@ struct Config {
     std::string local_passwd = "/etc/passwd";
     std::string local_group = "/etc/group";
     LoginRefreshConfig login_refresh;
+    SudoGroupsConfig sudo_groups;
 };
 
 // Reads and checks the config at `path`. Throws Error(Err::config) naming the file, key and

@@ -312,6 +312,13 @@ Decision decide_password_auth(const LoginContext& c, bool has_hash) {
         return deny(
             Reason::password_system, "",
             who(c) + ": password authentication refused: the directory disallows passwords on this system");
+    if (!has_hash && !on_sshd(c))
+        return deny(Reason::password_unverifiable,
+                    "The directory holds no password for your account that this host can check, so password "
+                    "authentication cannot succeed here. Ask your administrator for sudo without a password "
+                    "(sudo: nopasswd in the directory), or for a directory source that provides password hashes.",
+                    who(c) + ": password authentication refused: the directory holds no password for this user "
+                             "(" + c.service + " cannot check one; the user was told)");
     if (!has_hash)
         return deny(
             Reason::no_password, "",

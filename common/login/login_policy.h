@@ -115,7 +115,8 @@ enum class Reason {
     password_system,     // passwords disabled for this system (sshd)
     method_not_allowed,  // hostbased, gssapi, none…: not a method the directory governs
     cache_unavailable,   // subject unknown: no readable cache to judge by
-    no_password,         // auth: the directory holds no password hash for the user
+    no_password,         // auth: the directory holds no password hash for the user (sshd)
+    password_unverifiable,  // auth, other services (sudo, su): no hash either, and the user is told
     mfa_not_done,        // session: MFA is required but no keyboard-interactive step ran (sshd)
     no_totp_secret,      // auth: MFA is required but the cache holds no TOTP secret to check
     gone,                // login_refresh: the directory no longer binds the user to this host
@@ -152,6 +153,8 @@ Decision decide_refresh(const LoginContext& c, const RefreshVerdict& v, const Un
 // pam_sm_authenticate, before the password is checked: allow means "verify the password
 // against the cached hash". Denied: users not active, no hash, and on sshd a system that
 // disallows passwords (other services — sudo, su, login — still accept the directory password).
+// No hash off sshd is password_unverifiable, with a message saying why and what to do (a user
+// with `sudo: password` from a source without hashes would otherwise retry a password forever).
 // Unknown subjects are denied (cache_unavailable); others ignored.
 Decision decide_password_auth(const LoginContext& c, bool has_hash);
 

@@ -27,18 +27,6 @@ EOF
 dsync
 check "sync succeeds" 0 "$SYNC_RC"
 
-# totp [STEPS]: the RFC 6238 code (HMAC-SHA1, 30 s, 6 digits) of $SECRET, STEPS steps from now.
-totp() {
-    python3 - "$SECRET" "${1:-0}" <<'PY'
-import base64, hashlib, hmac, struct, sys, time
-key = base64.b32decode(sys.argv[1])
-step = int(time.time()) // 30 + int(sys.argv[2])
-mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-off = mac[-1] & 0x0F
-print("%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000))
-PY
-}
-
 # login_key_kbd USER KEY PROMPT ANSWER [COMMAND]: the key, then keyboard-interactive with
 # sshpass answering PROMPT (once) with ANSWER.
 login_key_kbd() {

@@ -73,6 +73,12 @@ void test_empty_file_gives_defaults(void**) {
         assert_true(c.local_groups.empty());
         assert_string_equal(c.local_passwd.c_str(), "/etc/passwd");
         assert_string_equal(c.local_group.c_str(), "/etc/group");
+        assert_string_equal(c.sudo_groups.password.name.c_str(), "dirbind-sudo");
+        assert_int_equal(c.sudo_groups.password.gid, 65600);
+        assert_string_equal(c.sudo_groups.nopasswd.name.c_str(), "dirbind-sudo-nopasswd");
+        assert_int_equal(c.sudo_groups.nopasswd.gid, 65601);
+        assert_false(c.sudo_groups.password.existing_local_group || c.sudo_groups.nopasswd.existing_local_group);
+        assert_string_equal(c.sudo_groups.rule_file.c_str(), "/etc/sudoers.d/dirbind");
     }
 }
 
@@ -382,6 +388,46 @@ void test_local_groups(void**) {
     RUN_TABLE(cases);
 }
 
+void test_sudo_groups(void**) {
+    static const Case cases[] = {
+        {"sudo_groups: {password: {name: admins, gid: 59000}, nopasswd: {name: admins-np, gid: 59001}}", "OK"},
+        {"sudo_groups: {password: {name: sudo, existing_local_group: true}}", "OK"},
+        {"sudo_groups: {nopasswd: {gid: 70000}, rule_file: /etc/sudoers.d/admins}", "OK"},
+        {"sudo_groups: {password: {name: Admins}}",
+         "dirbind.yaml:1: sudo_groups.password.name: 'Admins' is not a valid group name"},
+        {"sudo_groups: {password: {name: root}}",
+         "dirbind.yaml:1: sudo_groups.password.name: 'root' may never be given to directory users"},
+        {"sudo_groups: {password: {gid: 27}}",
+         "dirbind.yaml:1: sudo_groups.password.gid: 27 is a reserved id (see docs/config.md, uid_range)"},
+        {"sudo_groups: {nopasswd: {gid: 65534}}",
+         "dirbind.yaml:1: sudo_groups.nopasswd.gid: 65534 is a reserved id (see docs/config.md, uid_range)"},
+        {"sudo_groups: {password: {gid: 0}}",
+         "dirbind.yaml:1: sudo_groups.password.gid: 0 is a reserved id (see docs/config.md, uid_range)"},
+        {"sudo_groups: {password: {gid: -5}}", "dirbind.yaml:1: sudo_groups.password.gid: not a number: '-5'"},
+        {"sudo_groups: {password: {name: sudo, gid: 5000, existing_local_group: true}}",
+         "dirbind.yaml:1: sudo_groups.password: takes no gid with existing_local_group: true (the gid is the "
+         "local group's, from local_group)"},
+        {"sudo_groups: {password: {existing_local_group: yes}}",
+         "dirbind.yaml:1: sudo_groups.password.existing_local_group: expected true or false, got 'yes'"},
+        {"sudo_groups: {password: {name: x, gidd: 5}}",
+         "dirbind.yaml:1: sudo_groups.password: unknown key 'gidd' (did you mean 'gid'?)"},
+        {"sudo_groups: {pasword: {}}",
+         "dirbind.yaml:1: sudo_groups: unknown key 'pasword' (did you mean 'password'?)"},
+        {"sudo_groups: {password: {name: admins}, nopasswd: {name: admins}}",
+         "dirbind.yaml:1: sudo_groups: password and nopasswd name the same group 'admins': sudo with and without "
+         "a password need a group each"},
+        {"sudo_groups: {nopasswd: {gid: 65600}}", "dirbind.yaml:1: sudo_groups: password and nopasswd have the same gid 65600"},
+        {"sudo_groups: {rule_file: sudoers}", "dirbind.yaml:1: sudo_groups.rule_file: must be an absolute path, got 'sudoers'"},
+        {"sudo_groups: [a]", "dirbind.yaml:1: sudo_groups: expected a mapping {password, nopasswd, rule_file}, got a list"},
+        // A served sudo group may not also be a local group directory users can be put in.
+        {"local_groups: [docker, dirbind-sudo]",
+         "dirbind.yaml:1: local_groups: 'dirbind-sudo' is both a sudo group served by dirbind and in local_groups; "
+         "set existing_local_group: true to use the local group, or take it out of local_groups"},
+        {"local_groups: [sudo]\nsudo_groups: {password: {name: sudo, existing_local_group: true}}", "OK"},
+    };
+    RUN_TABLE(cases);
+}
+
 void test_local_files(void**) {
     static const Case cases[] = {
         {"local_passwd: /etc/passwd\nlocal_group: /etc/group", "OK"},
@@ -482,6 +528,7 @@ int main() {
         cmocka_unit_test(test_shell),
         cmocka_unit_test(test_unmanaged_keys_file),
         cmocka_unit_test(test_local_groups),
+        cmocka_unit_test(test_sudo_groups),
         cmocka_unit_test(test_local_files),
         cmocka_unit_test(test_load_config),
     };

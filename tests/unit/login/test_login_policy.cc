@@ -476,8 +476,14 @@ void password_auth_table(void**) {
                         assert_true(d.user_message.empty());
                     } else if (sshd && !(policy & PW)) {
                         expect(d, Verdict::deny, Reason::password_system, what);
-                    } else if (!hash) {
+                    } else if (!hash && sshd) {
                         expect(d, Verdict::deny, Reason::no_password, what);
+                        assert_true(d.user_message.empty());
+                    } else if (!hash) {
+                        // sudo, su, login: the user is told why no password can work, and what to do.
+                        expect(d, Verdict::deny, Reason::password_unverifiable, what);
+                        assert_true(d.user_message.find("holds no password for your account") != std::string::npos);
+                        assert_true(d.user_message.find("sudo: nopasswd") != std::string::npos);
                     } else {
                         expect(d, Verdict::allow, Reason::none, what);
                     }

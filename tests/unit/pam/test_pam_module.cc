@@ -401,6 +401,16 @@ void password_right_wrong_and_disallowed(void**) {
         assert_int_equal(p.authenticate(), PAM_AUTH_ERR);
         assert_true(p.errors.empty());  // nothing said about the account before the password
     }
+    // sudo (su, login) for a user the directory gives no hash (a JumpCloud admin with `sudo:
+    // password`): told why and what to do, even under PAM_SILENT (sudo always passes it), and a
+    // code that is not "wrong password", so that sudo does not ask again.
+    {
+        Pam p("sudo", "nopw", "anything");
+        assert_int_equal(p.authenticate(PAM_SILENT), PAM_CRED_INSUFFICIENT);
+        assert_true(p.said("holds no password for your account"));
+        assert_true(p.said("sudo: nopasswd"));
+        assert_true(p.logged("user nopw: password authentication refused: the directory holds no password"));
+    }
     // Passwords disallowed for the system: refused over sshd even when right...
     use(policy(false, true, true));
     {
