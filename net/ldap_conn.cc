@@ -5,12 +5,17 @@
 
 #include <lber.h>
 #include <ldap.h>
+#include <signal.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <thread>
 
 #include "system/error.h"
 #include "system/log.h"
@@ -65,6 +70,91 @@ void no_ldap_conf() {
     static std::once_flag once;
     std::call_once(once, [] { ::setenv("LDAPNOINIT", "1", 1); });
 }
+
+// libldap does the TLS handshake of ldaps:// (and of StartTLS) with no deadline of its own:
+// LDAP_OPT_NETWORK_TIMEOUT covers only the TCP connect, LDAP_OPT_TIMEOUT only the wait for
+// results, and a server that accepts and then says nothing (hung, SIGSTOPped) held 2.5's
+// handshake loop for ever. The watchdog shuts the socket down when the connect and first bind
+// of one server take longer than connect_timeout + timeout: the handshake then fails at once.
+class ConnectWatchdog {
+public:
+    explicit ConnectWatchdog(std::uint32_t ms) : thread_([this, ms] { watch(ms); }) {}
+    ~ConnectWatchdog() {
+        {
+            std::lock_guard<std::mutex> l(m_);
+            done_ = true;
+        }
+        cv_.notify_one();
+        thread_.join();
+    }
+    ConnectWatchdog(const ConnectWatchdog&) = delete;
+    ConnectWatchdog& operator=(const ConnectWatchdog&) = delete;
+    void set_fd(int fd) {
+        std::lock_guard<std::mutex> l(m_);
+        fd_ = fd;
+    }
+    bool fired() {
+        std::lock_guard<std::mutex> l(m_);
+        return fired_;
+    }
+
+private:
+    void watch(std::uint32_t ms) {
+        std::unique_lock<std::mutex> l(m_);
+        if (cv_.wait_for(l, std::chrono::milliseconds(ms), [this] { return done_; })) return;
+        fired_ = true;
+        if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);  // the fd stays open: libldap closes it
+    }
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool done_ = false, fired_ = false;
+    int fd_ = -1;
+    std::thread thread_;
+};
+
+// The watchdog of the connection this thread is making (libldap calls the callbacks below on
+// the thread that connects).
+thread_local ConnectWatchdog* t_watchdog = nullptr;
+
+int bound_socket(LDAP*, Sockbuf* sb, LDAPURLDesc*, sockaddr*, ldap_conncb*) {
+    ber_socket_t fd = -1;
+    if (t_watchdog != nullptr && ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1) t_watchdog->set_fd(fd);
+    return 0;
+}
+void forget_socket(LDAP*, Sockbuf*, ldap_conncb*) {
+    if (t_watchdog != nullptr) t_watchdog->set_fd(-1);
+}
+ldap_conncb kBoundSocket = {bound_socket, forget_socket, nullptr};
+
+// Writing to a connection the server has reset raises SIGPIPE, whose default action ends the
+// process. Blocked for this thread while libldap works, it stays pending and the write fails
+// with EPIPE (an LDAP error like any other); one raised meanwhile is taken before the mask is
+// restored. No handler of the process is touched.
+class NoSigpipe {
+public:
+    NoSigpipe() noexcept {
+        sigset_t pending;
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        sigpending(&pending);
+        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+        pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+    }
+    ~NoSigpipe() {
+        sigset_t pending;
+        if (!was_pending_ && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1) {
+            timespec zero{};
+            sigtimedwait(&pipe_, nullptr, &zero);
+        }
+        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    }
+    NoSigpipe(const NoSigpipe&) = delete;
+    NoSigpipe& operator=(const NoSigpipe&) = delete;
+
+private:
+    sigset_t pipe_, old_;
+    bool was_pending_ = false;
+};
 
 bool starts_with(const std::string& s, const char* p) {
     return lower(s.substr(0, std::strlen(p))) == p;
@@ -161,6 +251,7 @@ std::string LdapEntry::first(const std::string& name) const {
 }
 
 LdapConn::LdapConn(const SourceConfig& s, const LdapTimeouts& t, bool bind) : t_(t) {
+    NoSigpipe quiet;
     no_ldap_conf();
     std::string password;
     if (bind && !s.ldap.bind_password_file.empty()) {
@@ -195,6 +286,7 @@ LdapConn::LdapConn(const SourceConfig& s, const LdapTimeouts& t, bool bind) : t_
                   // A referral could lead anywhere, without the checks below (CVE-2005-2069).
                   ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) == LDAP_OPT_SUCCESS &&
                   ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &ct) == LDAP_OPT_SUCCESS &&
+                  ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &kBoundSocket) == LDAP_OPT_SUCCESS &&
                   ldap_set_option(ld, LDAP_OPT_TIMEOUT, &ot) == LDAP_OPT_SUCCESS &&
                   ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, s.ca_file.c_str()) == LDAP_OPT_SUCCESS &&
                   ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) == LDAP_OPT_SUCCESS &&
@@ -208,20 +300,33 @@ LdapConn::LdapConn(const SourceConfig& s, const LdapTimeouts& t, bool bind) : t_
             failed("cannot set up TLS (check source.ca_file, source.client_cert and source.client_key)");
             continue;
         }
+        ConnectWatchdog dog(t.connect_ms + t.op_ms);
+        t_watchdog = &dog;
+        struct Unwatch {
+            ~Unwatch() { t_watchdog = nullptr; }
+        } unwatch;
+        auto hung = [&](std::string why) {
+            return dog.fired() ? "no answer within " + std::to_string((t.connect_ms + t.op_ms) / 1000) +
+                                     " s (source.connect_timeout + source.timeout); the server is hung or too slow"
+                               : why;
+        };
         if (starts_with(uri, "ldap://")) {
             // config.cc allows ldap:// only with starttls: TLS or nothing.
             ++requests_;
             rc = ldap_start_tls_s(ld, nullptr, nullptr);
             if (rc != LDAP_SUCCESS) {
                 std::string why = reason(ld, rc);
-                failed("StartTLS failed: " + why + hint(rc, why));
+                failed(hung("StartTLS failed: " + why + hint(rc, why)));
                 continue;
             }
         }
         if (bind) {
             ++requests_;
             if (s.ldap.sasl_external) {
-                berval none{0, nullptr};
+                // An empty initial response (present, not absent): EXTERNAL then completes in one
+                // round, with the identity of the certificate or the ldapi peer.
+                char empty[] = "";
+                berval none{0, empty};
                 rc = ldap_sasl_bind_s(ld, nullptr, "EXTERNAL", &none, nullptr, nullptr, nullptr);
             } else if (!s.ldap.bind_dn.empty()) {
                 berval cred{password.size(), password.data()};
@@ -233,7 +338,11 @@ LdapConn::LdapConn(const SourceConfig& s, const LdapTimeouts& t, bool bind) : t_
             }
             if (rc != LDAP_SUCCESS) {
                 std::string why = reason(ld, rc);
-                failed("bind failed: " + why + hint(rc, why));
+                // LDAP_SERVER_DOWN: the bind never reached a server. With a diagnostic, it was
+                // the TLS layer's (libldap sets none for a refused or timed-out connect).
+                if (rc == LDAP_SERVER_DOWN && why != ldap_err2string(rc) && !starts_with(uri, "ldapi://"))
+                    why = "TLS handshake failed (" + why + ")";
+                failed(hung((rc == LDAP_SERVER_DOWN ? "" : "bind failed: ") + why + hint(rc, why)));
                 continue;
             }
         } else {
@@ -243,7 +352,7 @@ LdapConn::LdapConn(const SourceConfig& s, const LdapTimeouts& t, bool bind) : t_
             rc = ldap_sasl_bind_s(ld, "", LDAP_SASL_SIMPLE, &none, nullptr, nullptr, nullptr);
             if (rc != LDAP_SUCCESS) {
                 std::string why = reason(ld, rc);
-                failed(why + hint(rc, why));
+                failed(hung(why + hint(rc, why)));
                 continue;
             }
         }
@@ -260,6 +369,7 @@ LdapConn::LdapConn(const SourceConfig& s, const LdapTimeouts& t, bool bind) : t_
 }
 
 LdapConn::~LdapConn() {
+    NoSigpipe quiet;
     if (ld_) ldap_unbind_ext_s(ld_, nullptr, nullptr);
 }
 
@@ -290,6 +400,7 @@ LDAPMessage* LdapConn::next_message(int msgid, const std::string& what) {
 void LdapConn::search_paged(const std::string& base, const std::string& scope, const std::string& filter,
                             const std::vector<std::string>& attrs, std::uint32_t page_size,
                             const std::function<void(LdapEntry&&)>& entry) {
+    NoSigpipe quiet;
     std::vector<char*> av;
     for (const auto& a : attrs) av.push_back(const_cast<char*>(a.c_str()));
     av.push_back(nullptr);
@@ -352,6 +463,7 @@ void LdapConn::search_paged(const std::string& base, const std::string& scope, c
 SyncOutcome LdapConn::sync_refresh(const std::string& base, const std::string& scope, const std::string& filter,
                                    const std::vector<std::string>& attrs, const std::string& cookie,
                                    const SyncHandler& handler) {
+    NoSigpipe quiet;
     const std::string what = "content synchronisation of " + base;
     // syncRequestValue (RFC 4533 2.2): mode refreshOnly, the cookie when there is one.
     Ber req;
@@ -473,6 +585,7 @@ SyncOutcome LdapConn::sync_refresh(const std::string& base, const std::string& s
 
 bool LdapConn::bind_as(const std::string& dn, const std::string& password) {
     if (password.empty() || dn.empty()) return false;
+    NoSigpipe quiet;
     berval cred{password.size(), const_cast<char*>(password.data())};
     ++requests_;
     int rc = ldap_sasl_bind_s(ld_, dn.c_str(), LDAP_SASL_SIMPLE, &cred, nullptr, nullptr, nullptr);

@@ -41,11 +41,11 @@ stop_slapd() {
 }
 trap 'stop_slapd; rm -rf "$T"' EXIT
 
-# make_slapd [SIZELIMIT]: PKI, slapd.conf and an empty database in $L (SIZELIMIT: the value of
+# make_slapd [SIZELIMIT]: PKI (once per run), slapd.conf and the database directory in $L (SIZELIMIT: the value of
 # slapd.conf's sizelimit for everybody but the rootdn; default slapd's own, 500 per search).
 make_slapd() {
     mkdir -p "$L/db" "$L/pki"
-    python3 "$SRC/tests/double/mkcerts.py" "$L/pki" || { echo "FAIL: mkcerts"; exit 1; }
+    [ -f "$L/pki/ca.pem" ] || python3 "$SRC/tests/double/mkcerts.py" "$L/pki" || { echo "FAIL: mkcerts"; exit 1; }
     cat >"$L/slapd.conf" <<EOC
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -62,6 +62,10 @@ argsfile $L/slapd.args
 TLSCACertificateFile $L/pki/ca.pem
 TLSCertificateFile $L/pki/server.pem
 TLSCertificateKeyFile $L/pki/server.key
+# SASL EXTERNAL: a client certificate of the run's CA (mkcerts.py's client.pem) is the reader.
+TLSVerifyClient try
+authz-regexp "cn=dirbind-client" "$READER_DN"
+authz-regexp "gidNumber=0[+]uidNumber=0,cn=peercred,cn=external,cn=auth" "$READER_DN"
 sizelimit ${1:-size.soft=500 size.hard=500}
 database mdb
 suffix "$BASE"
@@ -111,16 +115,18 @@ lsearch() { LDAPTLS_CACERT=$L/pki/ca.pem ldapsearch -LLL -x -H ldaps://127.0.0.1
 secret() { (umask 077 && printf '%s\n' "$2" >"$1") && chmod 600 "$1"; }
 
 # ldap_config [LINE...]: $CFG, write_config's sandbox with an ldap source on ldaps:// as the
-# read-only reader account; LINEs are added inside `source:` (two-space indented).
+# read-only reader account; LINEs are added inside `source:` (two-space indented). $LDAP_URIS
+# replaces the servers, $LDAP_CA the CA file, $LDAP_TIMEOUT the operation timeout (5 s);
+# $LDAP_NO_BIND leaves bind_dn out.
 ldap_config() {
     write_config "$T"
     secret "$T/reader.pw" reader-pw
     CFG=$T/dirbind.yaml
     {
-        printf 'source:\n  type: ldap\n  uris: [ldaps://127.0.0.1:636]\n  ca_file: %s\n' "$L/pki/ca.pem"
-        printf '  bind_dn: %s\n  bind_password_file: %s\n' "$READER_DN" "$T/reader.pw"
+        printf 'source:\n  type: ldap\n  uris: %s\n  ca_file: %s\n' "${LDAP_URIS:-[ldaps://127.0.0.1:636]}" "${LDAP_CA:-$L/pki/ca.pem}"
+        [ -n "${LDAP_NO_BIND:-}" ] || printf '  bind_dn: %s\n  bind_password_file: %s\n' "$READER_DN" "$T/reader.pw"
         printf '  user_base: ou=people,%s\n  group_base: ou=groups,%s\n' "$BASE" "$BASE"
-        printf '  connect_timeout: 2\n  timeout: 5\n'
+        printf '  connect_timeout: 2\n  timeout: %s\n' "${LDAP_TIMEOUT:-5}"
         [ $# -eq 0 ] || printf '  %s\n' "$@"
         sed -n '/^cache_dir:/,$p' "$T/dirbind.yaml"
     } >"$T/ldap.yaml"
