@@ -57,7 +57,8 @@ int cmd_status(const Args& a) {
                     static_cast<unsigned long long>(s.groups), static_cast<unsigned long long>(s.skipped),
                     static_cast<unsigned long long>(s.duration_ms));
     if (s.last_success != 0 && s.requests != 0)
-        std::printf(", %llu HTTP requests", static_cast<unsigned long long>(s.requests));
+        std::printf(", %llu %s", static_cast<unsigned long long>(s.requests),
+                    s.source.compare(0, 5, "ldap ") == 0 ? "LDAP operations" : "HTTP requests");
     std::printf("\n");
     // Network sources: when the content last changed, and the validator of what the cache holds.
     if (s.last_change != 0) std::printf("last change:  %s\n", when(s.last_change).c_str());

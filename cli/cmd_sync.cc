@@ -92,7 +92,9 @@ int cmd_sync(const Args& a) {
                     r.groups, r.skipped.size(), source.c_str(), ms);
         if (r.homes_rekeyed > 0) std::printf("; authorized_keys rebuilt in %zu homes", r.homes_rekeyed);
     }
-    if (r.requests > 0) std::printf(" (%llu HTTP requests)", static_cast<unsigned long long>(r.requests));
+    if (r.requests > 0)
+        std::printf(" (%llu %s)", static_cast<unsigned long long>(r.requests),
+                    cfg.source.type == "ldap" ? "LDAP operations" : "HTTP requests");
     std::printf("\n");
     return 0;
 }

@@ -37,6 +37,8 @@ const char kUsage[] =
     "  authorized-keys USER [UID] [FP]  the user's keys for sshd's AuthorizedKeysCommand (cache only)\n"
     "  refresh-user NAME           ask the directory about one user now (pam_dirbind's login_refresh;\n"
     "                              prints a verdict, writes nothing)\n"
+    "  check-password NAME         check NAME's password (on stdin) by an LDAP bind (pam_dirbind's\n"
+    "                              password_check: bind; prints accepted or refused)\n"
     "\n"
     "options:\n"
     "  --config PATH               config file (default /etc/dirbind/dirbind.yaml)\n"
@@ -48,7 +50,8 @@ struct Command {
 };
 const Command kCommands[] = {
     {"sync", cmd_sync}, {"status", cmd_status}, {"lookup", cmd_lookup}, {"check-config", cmd_check_config},
-    {"authorized-keys", cmd_authorized_keys}, {"refresh-user", cmd_refresh_user}};
+    {"authorized-keys", cmd_authorized_keys}, {"refresh-user", cmd_refresh_user},
+    {"check-password", cmd_check_password}};
 }  // namespace
 
 }  // namespace dirbind::cli

@@ -234,8 +234,25 @@ int authenticate(pam_handle_t* pamh, int argc, const char** argv) {
         // The two files are replaced one after the other by a sync: the stricter state wins.
         if (secret_state != UserState::active) f.ctx.account.state = secret_state;
         if (plan.password) {
-            Decision d = decide_password_auth(f.ctx, !hash.empty());
-            if (d.verdict == Verdict::allow) {
+            // ldap with password_check: bind — the directory itself judges the password.
+            const bool by_bind = s.config_ok && s.cfg.source.type == "ldap" && s.cfg.source.ldap.password_check == "bind";
+            Decision d = decide_password_auth(f.ctx, by_bind || !hash.empty());
+            if (d.verdict == Verdict::allow && by_bind) {
+                std::string why;
+                PasswordAnswer answer = PasswordAnswer::refused;
+                if (!run_password_check(s.opt, s.cfg, f.user, token, &answer, &why)) {
+                    // Nobody could say: never taken for a yes.
+                    log(LogLevel::warning, "user " + f.user + ": password not checked: " + why);
+                    return PAM_AUTHINFO_UNAVAIL;
+                }
+                password_ok = answer != PasswordAnswer::refused;
+                log(password_ok ? LogLevel::info : LogLevel::warning,
+                    "user " + f.user +
+                        (answer == PasswordAnswer::accepted   ? ": password accepted by the directory (bind)"
+                         : answer == PasswordAnswer::refused ? ": password refused by the directory (bind)"
+                                                             : ": password accepted by the offline verifier "
+                                                               "(the directory could not be reached)"));
+            } else if (d.verdict == Verdict::allow) {
                 password_ok = verify_password(token, hash);
                 log(password_ok ? LogLevel::info : LogLevel::warning,
                     "user " + f.user + (password_ok ? ": password accepted" : ": wrong password"));

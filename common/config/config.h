@@ -22,12 +22,50 @@ struct IdRange {
 
 constexpr const char* kJumpCloudDefaultUrl = "https://console.jumpcloud.com/api";
 
+// `source.map:` of the ldap source — which LDAP attribute holds what (docs/sources.md, "ldap").
+// An empty name means "not read". The defaults come from `source.schema` and each key given in
+// `map:` replaces one of them.
+struct LdapAttributeMap {
+    std::string name, uid, gid, gecos, home, shell, ssh_public_key;  // users
+    std::string shadow_expire;    // days since 1970 (RFC 2307 shadowAccount): expired from that day on
+    std::string locked_time;      // ppolicy pwdAccountLockedTime: present = locked
+    std::string account_control;  // AD userAccountControl: bit 0x2 = disabled (suspended)
+    std::string group_name, group_gid;
+    std::string member_uid;  // RFC 2307: member user names
+    std::string member;      // RFC 2307bis / AD: member DNs
+};
+
+// The host-wide switches the ldap source cannot read from the directory (docs/config.md).
+struct LdapPolicy {
+    bool password_auth = false;  // default: true with password_check: bind
+    bool public_key_auth = true;
+    bool root_login = false;
+    bool mfa = false;
+};
+
+// `source:` keys of type ldap (docs/config.md, docs/sources.md "ldap").
+struct LdapSourceConfig {
+    std::vector<std::string> uris;  // tried in order; ldaps://, ldap:// with starttls, ldapi://
+    bool starttls = false;
+    std::string bind_dn, bind_password_file;  // simple bind; the file is a root-only secret
+    bool sasl_external = false;               // SASL EXTERNAL with source.client_cert/client_key
+    std::string user_base, user_scope = "sub", user_filter;
+    std::string host_filter;  // which users are bound to this host, ANDed with user_filter
+    std::string group_base, group_scope = "sub", group_filter;
+    std::string schema = "rfc2307";  // rfc2307 | rfc2307bis | ad: the defaults of filters and map
+    LdapAttributeMap map;
+    std::uint32_t page_size = 500;        // entries per page (RFC 2696)
+    std::string password_check = "none";  // none | bind (pam_dirbind binds as the user)
+    std::uint32_t offline_password_days = 0;  // cached verifier lifetime after a bind; 0 = none
+    LdapPolicy policy;
+};
+
 // `source:` — which directory to read, and how (docs/config.md, docs/sources.md). Each type
 // takes only its own keys; the others keep their defaults.
 struct SourceConfig {
-    std::string type = "file";                         // file | https | jumpcloud
+    std::string type = "file";                         // file | https | jumpcloud | ldap
     std::string path = "/etc/dirbind/directory.yaml";  // type file: the directory document
-    // https and jumpcloud: the transport (https_client.h).
+    // https, jumpcloud and ldap: the transport (https_client.h, net/ldap_conn.h).
     std::string url;  // https: the snapshot URL (required); jumpcloud: region base URL (…/api)
     std::string ca_file = "/etc/ssl/certs/ca-certificates.crt";
     std::string pinned_pubkey;   // "" | sha256//<base64>[;…] | absolute path of a public key
@@ -45,6 +83,7 @@ struct SourceConfig {
     std::string api_key_file = "/etc/dirbind/jumpcloud.key";
     std::string org_id;         // x-org-id for multi-tenant admin keys; "" = none
     std::uint32_t parallel = 8;  // user-detail requests in flight
+    LdapSourceConfig ldap;       // ldap (also uses ca_file, client_cert/client_key, the timeouts)
 };
 
 // `login_refresh:` — the optional per-user check at login (issue 4; docs/pam.md): pam_dirbind asks
@@ -111,5 +150,8 @@ std::string home_base(const Config& c);
 
 // The home for `user` from the template (only %u and %% are expanded).
 std::string expand_home(const Config& c, const std::string& user);
+
+// The attribute map and filters `schema` (rfc2307, rfc2307bis, ad) implies; false for another name.
+bool ldap_schema_defaults(const std::string& schema, LdapSourceConfig* out);
 
 }  // namespace dirbind

@@ -607,6 +607,23 @@ Directory validate_directory(RawDirectory&& raw, const Config& cfg, const LocalA
     return Validator(cfg, local, skipped).run(std::move(raw));
 }
 
+std::string gecos_field(std::string s) {
+    for (char& c : s) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if (c == ':' || u < 0x20 || u == 0x7f) c = ' ';
+    }
+    std::size_t b = s.find_first_not_of(' ');
+    if (b == std::string::npos) return "";
+    s = s.substr(b, s.find_last_not_of(' ') - b + 1);
+    if (s.size() > kMaxGecosLen) {
+        s.resize(kMaxGecosLen);
+        // Do not leave half a UTF-8 sequence at the cut.
+        while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xc0) == 0x80) s.pop_back();
+        if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
+    }
+    return s;
+}
+
 std::string check_home(const Config& cfg, const std::string& value) {
     return check_home_below(value, home_base(cfg));
 }

@@ -55,6 +55,11 @@ std::string check_shell(const std::string& value);
 std::string check_password_hash(const std::string& value);
 std::string check_totp_secret(const std::string& value);
 
+// Directory text made fit for the passwd gecos field: ':' and control characters become spaces,
+// surrounding spaces go, and it is cut to 256 bytes at a UTF-8 boundary. For sources whose
+// display names are free text (ldap), so that a ':' in a name does not cost the user the account.
+std::string gecos_field(std::string s);
+
 // True for a JumpCloud object id as the API uses them: 24 lower-case hex digits. Ids go into URL
 // paths and file names' contents, so nothing else is ever accepted.
 bool valid_jumpcloud_id(std::string_view id) noexcept;
