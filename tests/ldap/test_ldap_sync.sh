@@ -72,7 +72,7 @@ dirbind sync
 check "incremental sync succeeds" 0 "$rc"
 contains "incremental sync: 52 users" "synced 52 users" "$out"
 contains "... in 3 operations, not a full read" "(3 LDAP operations)" "$out"
-check "the new key is served" "$key" "$(timeout 10 "$CLI" --config "$CFG" authorized-keys user00001)"
+check "the new key is served" "$key" "$(with_nss timeout 10 "$CLI" --config "$CFG" authorized-keys user00001)"
 dirbind lookup user user00001
 contains "the new shell" ":/bin/sh" "$out"
 dirbind lookup user user00003
@@ -181,7 +181,7 @@ for u in root evil1 evil2 user00001; do
 done
 dirbind lookup user evil3
 check "evil3's record is valid apart from its keys" 0 "$rc"
-check "... but neither bad key is served" "" "$(timeout 10 "$CLI" --config "$CFG" authorized-keys evil3)"
+check "... but neither bad key is served" "" "$(with_nss timeout 10 "$CLI" --config "$CFG" authorized-keys evil3)"
 dirbind status
 contains "status counts the skipped records" "skipped" "$out"
 finish
