@@ -21,6 +21,7 @@ int cmd_lookup(const Args& a);
 int cmd_check_config(const Args& a);
 int cmd_authorized_keys(const Args& a);
 int cmd_refresh_user(const Args& a);
+int cmd_doctor(const Args& a);
 
 // Prints "dirbind: <usage>" to stderr and returns 2.
 int usage_error(const std::string& message);
