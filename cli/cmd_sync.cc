@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "sync/source.h"
 #include "sync/sync.h"
+#include "skip_summary.h"
 #include "system/log.h"
 
 namespace dirbind::cli {
@@ -94,6 +95,10 @@ int cmd_sync(const Args& a) {
     }
     if (r.requests > 0) std::printf(" (%llu HTTP requests)", static_cast<unsigned long long>(r.requests));
     std::printf("\n");
+    // The reasons also went to the log one by one; here the few that say what to fix.
+    std::vector<std::string> why = skip_summary(r.skipped, r.skipped.size());
+    if (!why.empty()) std::printf("dirbind: skipped:\n");
+    for (const std::string& line : why) std::printf("%s\n", line.c_str());
     return 0;
 }
 

@@ -168,6 +168,11 @@ void set_shell(const Value& v, Config& c) {
     c.shell = s;
 }
 
+void set_metrics_file(const Value& v, Config& c) {
+    c.metrics_file = text_of(v).empty() ? "" : path_of(v);
+    if (!c.metrics_file.empty() && c.metrics_file.back() == '/') v.fail("must name a file, not a directory");
+}
+
 void set_unmanaged_keys_file(const Value& v, Config& c) {
     std::string f = text_of(v);
     if (f.empty() || f.size() > 255) v.fail("must be a file name of 1 to 255 characters");
@@ -470,6 +475,7 @@ constexpr TopKey kTopKeys[] = {
     {"local_passwd", set_local_passwd},
     {"local_group", set_local_group},
     {"login_refresh", set_login_refresh},
+    {"metrics_file", set_metrics_file},
 };
 
 std::string top_key_suggestion(std::string_view k) {

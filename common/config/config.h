@@ -52,6 +52,9 @@ struct LoginRefreshConfig {
     std::uint32_t timeout_ms = 2000;  // total for the whole question; 1–2000 (the key is in seconds)
 };
 
+// Debian's prometheus-node-exporter textfile collector directory, and dirbind's file in it.
+constexpr const char* kDefaultMetricsFile = "/var/lib/prometheus/node-exporter/dirbind.prom";
+
 struct Config {
     std::string file;  // where this config was read from ("" for built-in defaults)
     SourceConfig source;
@@ -71,6 +74,10 @@ struct Config {
     std::string local_passwd = "/etc/passwd";
     std::string local_group = "/etc/group";
     LoginRefreshConfig login_refresh;
+    // Prometheus text-format file rewritten after each sync (docs/monitoring.md); "" = none. The
+    // default is written only when its directory exists (node_exporter installed) and cache_dir
+    // is the default one.
+    std::string metrics_file = kDefaultMetricsFile;
 };
 
 // Reads and checks the config at `path`. Throws Error(Err::config) naming the file, key and
