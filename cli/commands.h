@@ -27,6 +27,7 @@ int cmd_check_password(const Args& a);
 // Ends the process (SIGALRM's default action) `ms` milliseconds from now, whatever it is doing:
 // the hard total of the commands pam_dirbind runs.
 void arm_deadline(std::uint32_t ms);
+int cmd_doctor(const Args& a);
 
 // Prints "dirbind: <usage>" to stderr and returns 2.
 int usage_error(const std::string& message);

@@ -191,6 +191,11 @@ void set_shell(const Value& v, Config& c) {
     c.shell = s;
 }
 
+void set_metrics_file(const Value& v, Config& c) {
+    c.metrics_file = text_of(v).empty() ? "" : path_of(v);
+    if (!c.metrics_file.empty() && c.metrics_file.back() == '/') v.fail("must name a file, not a directory");
+}
+
 void set_unmanaged_keys_file(const Value& v, Config& c) {
     std::string f = text_of(v);
     if (f.empty() || f.size() > 255) v.fail("must be a file name of 1 to 255 characters");
@@ -770,6 +775,7 @@ constexpr TopKey kTopKeys[] = {
     {"local_group", set_local_group},
     {"login_refresh", set_login_refresh},
     {"sudo_groups", set_sudo_groups},
+    {"metrics_file", set_metrics_file},
 };
 
 // Rules between keys, checked once every key is read; `lines` has the line of each key given.

@@ -110,6 +110,8 @@ struct SudoGroupsConfig {
     SudoGroup nopasswd{"dirbind-sudo-nopasswd", 65601, false};  // sudo: nopasswd
     std::string rule_file = "/etc/sudoers.d/dirbind";
 };
+// Debian's prometheus-node-exporter textfile collector directory, and dirbind's file in it.
+constexpr const char* kDefaultMetricsFile = "/var/lib/prometheus/node-exporter/dirbind.prom";
 
 struct Config {
     std::string file;  // where this config was read from ("" for built-in defaults)
@@ -133,6 +135,10 @@ struct Config {
     std::string local_group = "/etc/group";
     LoginRefreshConfig login_refresh;
     SudoGroupsConfig sudo_groups;
+    // Prometheus text-format file rewritten after each sync (docs/monitoring.md); "" = none. The
+    // default is written only when its directory exists (node_exporter installed) and cache_dir
+    // is the default one.
+    std::string metrics_file = kDefaultMetricsFile;
 };
 
 // Reads and checks the config at `path`. Throws Error(Err::config) naming the file, key and

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // sync.cc — run_sync(): the steps of a sync, in order, with the lock and the record around them.
 #include "sync/sync.h"
+#include "sync/sync_metrics.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -103,11 +104,13 @@ SyncReport run_sync(const Config& cfg, const SyncOptions& opt) {
         }
     } catch (const Error& e) {
         record.failed(attempt, e.what());
+        write_sync_metrics(cfg, record.status(), e.code());
         throw;
     }
     report.duration_ms = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
     record.succeeded(attempt, report, fetched_state);
+    write_sync_metrics(cfg, record.status(), Err::ok);
     return report;
 }
 

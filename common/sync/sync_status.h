@@ -28,7 +28,12 @@ struct SyncStatus {
     std::uint64_t last_change = 0;   // unix time the cache content last changed (0 = unknown)
     std::uint64_t requests = 0;      // HTTP requests of the last successful sync, retries included
     bool not_modified = false;       // the last successful sync found the source unchanged
+    // What the last sync that validated the directory left out, and why (the first
+    // kMaxSkippedRecords; `skipped` has the count): for `status` and `doctor`.
+    std::vector<Skipped> skipped_records;
 };
+
+constexpr std::size_t kMaxSkippedRecords = 1000;
 
 // What one sync did, for its caller and for the record.
 struct SyncReport {
