@@ -84,12 +84,6 @@ Err open_error(int e) {
     }
 }
 
-std::string octal(mode_t m) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m));
-    return buf;
-}
-
 // ---- request checks --------------------------------------------------------------------------
 
 Status check_identity(const ProvisionRequest& req) {
@@ -383,7 +377,7 @@ ProvisionResult provision_home_impl(const ProvisionRequest& req) {
     placed = true;
     ::fsync(pfd.get());
     r.home_created = true;
-    r.message = req.home + ": created, mode " + octal(mode) + (skel ? ", from " + req.skel : ", empty");
+    r.message = req.home + ": created, mode " + mode_text(mode) + (skel ? ", from " + req.skel : ", empty");
     return r;
 }
 
@@ -694,7 +688,7 @@ bool fix_owner_mode(int fd, const struct stat& st, const ProvisionRequest& req, 
             *why = path + ": chmod: " + errstr(errno);
             return false;
         }
-        done->push_back(path + ": mode set to " + octal(mode));
+        done->push_back(path + ": mode set to " + mode_text(mode));
     }
     return true;
 }

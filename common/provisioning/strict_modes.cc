@@ -2,6 +2,8 @@
 // strict_modes.cc — sshd's StrictModes rules and dirbind's own, applied to one home (strict_modes.h).
 #include "provisioning/strict_modes.h"
 
+#include "system/log.h"
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -10,12 +12,6 @@
 
 namespace dirbind {
 namespace {
-
-std::string octal(mode_t m) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
-    return buf;
-}
 
 // Single quotes for a shell, so that a fix command can be pasted as printed.
 std::string shq(const std::string& s) {
@@ -165,7 +161,7 @@ private:
         return "uid " + std::to_string(u);
     }
     std::string describe_mode(const struct stat& st) const {
-        return "owner " + owner_name(st.st_uid) + ", mode " + octal(st.st_mode);
+        return "owner " + owner_name(st.st_uid) + ", mode " + mode_text(st.st_mode);
     }
     std::string user_;
     uid_t uid_;

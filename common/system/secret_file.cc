@@ -18,12 +18,6 @@
 namespace dirbind {
 namespace {
 
-std::string octal(mode_t m) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
-    return buf;
-}
-
 std::string read_checked(const std::string& path, const std::string& what, std::size_t cap, bool secret) {
     auto refuse = [&](Err code, const std::string& why) {
         return Error(code, "refusing to use " + what + " " + path + ": " + why);
@@ -41,7 +35,7 @@ std::string read_checked(const std::string& path, const std::string& what, std::
     if (::fstat(fd.get(), &st) != 0) throw refuse(Err::io, errno_text(errno));
     if (!S_ISREG(st.st_mode)) throw refuse(Err::permission, "not a regular file");
     if (secret && trusted_owner(st.st_uid) && (st.st_mode & 077) != 0)
-        throw refuse(Err::permission, "readable by group or others (mode " + octal(st.st_mode) +
+        throw refuse(Err::permission, "readable by group or others (mode " + mode_text(st.st_mode) +
                                           "); it holds a secret: chmod 600 " + path);
     if (std::string why = untrusted_because(st, path); !why.empty()) throw refuse(Err::permission, why);
     if (static_cast<std::uint64_t>(st.st_size) > cap)
@@ -83,7 +77,7 @@ std::string untrusted_because(const struct stat& st, const std::string& path) {
     if (!trusted_owner(st.st_uid))
         return "owned by uid " + std::to_string(st.st_uid) + ", not root (chown root " + path + ")";
     if ((st.st_mode & 022) != 0)
-        return "writable by group or others (mode " + octal(st.st_mode) + "): chmod go-w " + path;
+        return "writable by group or others (mode " + mode_text(st.st_mode) + "): chmod go-w " + path;
     return "";
 }
 
