@@ -172,6 +172,20 @@ struct Ctrls {
         if (c) ldap_controls_free(c);
     }
 };
+// A search's final message: the parse's own code, the server's result code, its diagnostic
+// as text for a message (": server said: ...", or ""), and its controls.
+struct Result {
+    int rc = LDAP_SUCCESS;
+    int err = LDAP_SUCCESS;
+    std::string server_said;
+    Ctrls sc;
+};
+void read_result(LDAP* ld, LDAPMessage* m, Result* out) {
+    char* diag = nullptr;
+    out->rc = ldap_parse_result(ld, m, &out->err, nullptr, &diag, nullptr, &out->sc.c, 0);
+    if (diag && *diag) out->server_said = std::string(": server said: ") + printable(diag, 120);
+    if (diag) ldap_memfree(diag);
+}
 struct Ber {
     BerElement* b = nullptr;
     ~Ber() {
@@ -436,13 +450,12 @@ void LdapConn::search_paged(const std::string& base, const std::string& scope, c
                 continue;
             }
             if (type != LDAP_RES_SEARCH_RESULT) continue;  // references: never chased
-            int err = LDAP_SUCCESS;
-            char* diag = nullptr;
-            Ctrls sc;
-            rc = ldap_parse_result(ld_, m.m, &err, nullptr, &diag, nullptr, &sc.c, 0);
-            std::string server_said = diag && *diag ? std::string(": server said: ") + printable(diag, 120) : "";
-            if (diag) ldap_memfree(diag);
-            if (rc != LDAP_SUCCESS) fail(what, rc);
+            Result res;
+            read_result(ld_, m.m, &res);
+            if (res.rc != LDAP_SUCCESS) fail(what, res.rc);
+            const int err = res.err;
+            const std::string& server_said = res.server_said;
+            Ctrls& sc = res.sc;
             if (err != LDAP_SUCCESS) {
                 std::string why = ldap_err2string(err);
                 throw Error(Err::source, uri_ + ": " + what + ": " + why + server_said + hint(err, why));
@@ -545,13 +558,12 @@ SyncOutcome LdapConn::sync_refresh(const std::string& base, const std::string& s
             ber_bvarray_free(uuids);
             handler.id_set(ids, deletes != 0);
         } else if (type == LDAP_RES_SEARCH_RESULT) {
-            int err = LDAP_SUCCESS;
-            char* diag = nullptr;
-            Ctrls sc;
-            rc = ldap_parse_result(ld_, m.m, &err, nullptr, &diag, nullptr, &sc.c, 0);
-            std::string server_said = diag && *diag ? std::string(": server said: ") + printable(diag, 120) : "";
-            if (diag) ldap_memfree(diag);
-            if (rc != LDAP_SUCCESS) fail(what, rc);
+            Result res;
+            read_result(ld_, m.m, &res);
+            if (res.rc != LDAP_SUCCESS) fail(what, res.rc);
+            const int err = res.err;
+            const std::string& server_said = res.server_said;
+            Ctrls& sc = res.sc;
             if (err == LDAP_SYNC_REFRESH_REQUIRED) {
                 out.kind = SyncOutcome::Kind::refresh_required;
                 return out;
