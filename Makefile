@@ -3,7 +3,9 @@
 # Sources are discovered by folder, never listed (common/README.md has the layout):
 #   common/*/*.cc        → libdirbind.a, the core every program links
 #   nss/*.cc + common/cache/*.cc → libnss_dirbind.so.2 (libc only: it runs in every process)
-#   cli/*.cc + core      → dirbind
+#   cli/*.cc + core      → dirbind (but cli/keys_helper.cc, the main of dirbind-keys-helper)
+#   cli/keys_helper.cc + core → dirbind-keys-helper, the program that rebuilds authorized_keys
+#                          as the user (common/provisioning/keys_helper.h), in PLUGINDIR
 #   pam/*.cc + core      → pam_dirbind.so
 #   net/*.cc + core      → dirbind-net.so, the plugin with every network source (libcurl,
 #                          OpenSSL), which the core dlopen()s only for a network source
@@ -13,7 +15,8 @@
 TRIPLET   ?= $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 VERSION   := $(shell dpkg-parsechangelog -S Version 2>/dev/null | sed 's/-[^-]*$$//' || echo 0.0.0)
 PREFIX    ?= /usr
-# Where dirbind-net.so is installed and looked for (compiled in; tests use $DIRBIND_NET_PLUGIN).
+# Where dirbind-net.so and dirbind-keys-helper are installed and looked for (compiled in; tests
+# use $DIRBIND_NET_PLUGIN and $DIRBIND_KEYS_HELPER).
 PLUGINDIR ?= $(PREFIX)/lib/$(TRIPLET)/dirbind
 DESTDIR   ?=
 CXX       ?= g++
@@ -48,7 +51,8 @@ NSSFLAGS  := -fno-exceptions -fno-rtti -DDIRBIND_FREESTANDING
 
 COMMON_SRC := $(wildcard common/*/*.cc)
 NET_SRC    := $(wildcard net/*.cc)
-CLI_SRC    := $(wildcard cli/*.cc)
+HELPER_SRC := cli/keys_helper.cc
+CLI_SRC    := $(filter-out $(HELPER_SRC),$(wildcard cli/*.cc))
 PAM_SRC    := $(wildcard pam/*.cc)
 NSS_SRC    := $(wildcard nss/*.cc) $(wildcard common/cache/*.cc)
 UNIT_SRC   := $(wildcard tests/unit/*/test_*.cc)
@@ -63,12 +67,13 @@ NSS_SO  := $(B)/libnss_dirbind.so.2
 PAM_SO  := $(B)/pam_dirbind.so
 CLI     := $(B)/dirbind
 NET_SO  := $(B)/dirbind-net.so
+HELPER  := $(B)/dirbind-keys-helper
 UNIT_NAMES := $(basename $(notdir $(UNIT_SRC)))
 UNITS   := $(addprefix $(B)/tests/,$(UNIT_NAMES))
 AUNITS  := $(addprefix $(A)/tests/,$(UNIT_NAMES))
 
 .PHONY: all check deps test test-build clean install demo demo-shell bench fuzz format
-all: $(NSS_SO) $(CLI) $(NET_SO) $(if $(PAM_SRC),$(PAM_SO))
+all: $(NSS_SO) $(CLI) $(NET_SO) $(HELPER) $(if $(PAM_SRC),$(PAM_SO))
 
 # ---- objects ---------------------------------------------------------------
 $(B)/%.o: %.cc
@@ -113,6 +118,10 @@ $(CLI): $(call obj,$(B),$(CLI_SRC)) $(B)/libdirbind.a
 	$(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libdirbind.a $(LIBS)
 $(A)/dirbind: $(call obj,$(A),$(CLI_SRC)) $(A)/libdirbind.a
 	$(CXX) -fsanitize=address,undefined -o $@ $(filter %.o,$^) $(A)/libdirbind.a $(LIBS)
+$(HELPER): $(call obj,$(B),$(HELPER_SRC)) $(B)/libdirbind.a
+	$(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libdirbind.a $(LIBS)
+$(A)/dirbind-keys-helper: $(call obj,$(A),$(HELPER_SRC)) $(A)/libdirbind.a
+	$(CXX) -fsanitize=address,undefined -o $@ $(filter %.o,$^) $(A)/libdirbind.a $(LIBS)
 # The plugin carries its own copy of the libdirbind.a objects it uses; its version script keeps
 # them local. No SONAME: nothing links against it.
 $(NET_SO): $(call obj,$(B),$(NET_SRC)) $(B)/libdirbind.a net/exports.map
@@ -136,7 +145,8 @@ $(A)/tests/$(basename $(notdir $(1))): $(A)/$(1:.cc=.o) $(A)/libdirbind-net.a $(
 endef
 $(foreach s,$(UNIT_SRC),$(eval $(call unit_program,$(s))))
 
-test-build: all $(UNITS) $(A)/libnss_dirbind.so.2 $(A)/dirbind $(A)/dirbind-net.so $(AUNITS) \
+test-build: all $(UNITS) $(A)/libnss_dirbind.so.2 $(A)/dirbind $(A)/dirbind-net.so $(A)/dirbind-keys-helper \
+            $(AUNITS) \
             $(if $(PAM_SRC),$(A)/pam_dirbind.so)
 
 # Installs what debian/control's Build-Depends lists and this machine lacks.
@@ -184,6 +194,7 @@ install: all man
 	install -m 0644 $(NSS_SO) $(DESTDIR)/lib/$(TRIPLET)/libnss_dirbind.so.2
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/sbin/dirbind
 	install -m 0644 $(NET_SO) $(DESTDIR)$(PLUGINDIR)/dirbind-net.so
+	install -m 0755 $(HELPER) $(DESTDIR)$(PLUGINDIR)/dirbind-keys-helper
 	$(if $(PAM_SRC),install -m 0644 $(PAM_SO) $(DESTDIR)/lib/$(TRIPLET)/security/pam_dirbind.so)
 	install -m 0644 docs/examples/dirbind.yaml $(DESTDIR)/etc/dirbind/dirbind.yaml.example
 	install -m 0644 docs/examples/directory.yaml $(DESTDIR)/etc/dirbind/directory.yaml.example

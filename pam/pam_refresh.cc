@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 
 #include "login/login_refresh.h"
 #include "pam_module.h"
+#include "system/child_exec.h"
 #include "system/log.h"
 
 namespace dirbind::pam {
@@ -45,26 +45,9 @@ struct Fd {
 // Only async-signal-safe calls between fork() and execve(): the parent may have other threads.
 [[noreturn]] void exec_child(const char* path, char* const* argv, char* const* envp, int in, int out,
                              int err) {
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);  // SIGKILL/SIGSTOP just fail
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
     setpgid(0, 0);  // its own group, so that the parent can end every process it starts
-    // Moved above 2 first: in an application that runs with 0, 1 or 2 closed, the pipes may
-    // have got those numbers, and dup2() onto itself would leave O_CLOEXEC set.
-    int std_fds[3] = {in, out, err};
-    for (int& fd : std_fds)
-        if ((fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) _exit(126);
-    for (int i = 0; i < 3; ++i)
-        if (dup2(std_fds[i], i) < 0) _exit(126);
-#ifdef SYS_close_range
-    if (syscall(SYS_close_range, 3u, ~0u, 0u) != 0)
-#endif
-        for (int fd = 3; fd < 65536; ++fd) ::close(fd);
-    execve(path, argv, envp);
-    _exit(127);
+    const int fds[3] = {in, out, err};
+    exec_in_child(path, -1, argv, envp, fds, 3);
 }
 
 std::string first_line(const std::string& s) {

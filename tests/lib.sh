@@ -7,6 +7,8 @@ CLI=${DIRBIND_CLI:-$BUILD/dirbind}
 NSS_SO=${DIRBIND_NSS_MODULE:-$BUILD/libnss_dirbind.so.2}
 # The network plugin the built dirbind and pam_dirbind.so load instead of the installed one.
 export DIRBIND_NET_PLUGIN=${DIRBIND_NET_PLUGIN:-$BUILD/dirbind-net.so}
+# The authorized_keys helper that the built dirbind and pam_dirbind.so execute likewise.
+export DIRBIND_KEYS_HELPER=${DIRBIND_KEYS_HELPER:-$BUILD/dirbind-keys-helper}
 T=$(mktemp -d "${TMPDIR:-/tmp}/dirbind-sh.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 fails=0

@@ -31,6 +31,7 @@ for flavour in "$B" "$A"; do
     tag=$([ "$flavour" = "$A" ] && echo asan || echo plain)
     export DIRBIND_NSS_MODULE=$flavour/libnss_dirbind.so.2 DIRBIND_PAM_MODULE=$flavour/pam_dirbind.so
     export DIRBIND_CLI=$flavour/dirbind DIRBIND_NET_PLUGIN=$flavour/dirbind-net.so
+    export DIRBIND_KEYS_HELPER=$flavour/dirbind-keys-helper
     for t in "$flavour"/tests/test_*; do
         [ -x "$t" ] || continue
         name=$(basename "$t")
@@ -44,7 +45,7 @@ for flavour in "$B" "$A"; do
 done
 
 export DIRBIND_NSS_MODULE=$B/libnss_dirbind.so.2 DIRBIND_PAM_MODULE=$B/pam_dirbind.so DIRBIND_CLI=$B/dirbind
-export DIRBIND_NET_PLUGIN=$B/dirbind-net.so
+export DIRBIND_NET_PLUGIN=$B/dirbind-net.so DIRBIND_KEYS_HELPER=$B/dirbind-keys-helper
 for s in "$ROOT"/tests/*/test_*.sh; do
     [ -x "$s" ] || continue
     case $s in "$ROOT"/tests/unit/*) continue ;; esac

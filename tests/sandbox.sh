@@ -34,8 +34,11 @@ mkdir -p /run/sshd /etc/dirbind /var/lib/dirbind
 
 install -m 0644 "$BUILD/libnss_dirbind.so.2" "$LIBDIR/libnss_dirbind.so.2"
 install -m 0755 "$BUILD/dirbind" /usr/sbin/dirbind
-# The network plugin where the built binaries look for it (the Makefile's PLUGINDIR).
+# The network plugin and the key helper where the built binaries look for them (the Makefile's
+# PLUGINDIR): the sandbox is an installed host, whatever the caller's environment says.
 install -D -m 0644 "$BUILD/dirbind-net.so" "$LIBDIR/dirbind/dirbind-net.so"
+install -D -m 0755 "$BUILD/dirbind-keys-helper" "$LIBDIR/dirbind/dirbind-keys-helper"
+unset DIRBIND_KEYS_HELPER
 if [ -f "$BUILD/pam_dirbind.so" ]; then
     mkdir -p "$LIBDIR/security"
     install -m 0644 "$BUILD/pam_dirbind.so" "$LIBDIR/security/pam_dirbind.so"

@@ -1,21 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // provision.cc — home creation from the skeleton, and the root side of the authorized_keys
-// rebuild: request checks, the root-owned key record, the unprivileged child and its report.
-// The child's own work (what it reads and writes in ~/.ssh) is in provision_keys.cc.
+// rebuild: request checks, the root-owned key record, starting the helper that runs as the user
+// (keys_helper.h) and reading its report. The helper's work in ~/.ssh is in provision_keys.cc.
 #include "provisioning/provision.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <linux/capability.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,10 +26,13 @@
 
 #include "cache/names.h"
 #include "openssh/sshkey.h"
+#include "provisioning/keys_helper.h"
 #include "provisioning/provision_internal.h"
 #include "system/atomic_file.h"
+#include "system/child_exec.h"
 #include "system/log.h"
 #include "system/safe_fs.h"
+#include "system/secret_file.h"
 
 namespace dirbind {
 namespace {
@@ -45,8 +45,7 @@ using provision_detail::Status;
 constexpr int kMaxSkelDepth = 32;
 constexpr std::size_t kMaxRecordBytes = 1u << 20;
 constexpr std::size_t kMaxRecordKeys = 20000;
-constexpr unsigned kChildSeconds = 30;                  // the child kills itself (alarm) after this
-constexpr unsigned kParentSeconds = kChildSeconds + 5;  // then the parent kills it
+constexpr unsigned kParentSeconds = provision_detail::kHelperSeconds + 5;  // then the parent kills it
 constexpr std::size_t kMaxReportBytes = 8u << 20;
 constexpr const char* kRecordHeader =
     "# dirbind: fingerprints of the keys dirbind wrote to this user's authorized_keys";
@@ -456,101 +455,75 @@ Status write_record(int sfd, const ProvisionRequest& req, const std::set<std::st
     return {};
 }
 
-// ---- the unprivileged child ------------------------------------------------------------------
+// ---- the helper that runs as the user ---------------------------------------------------------
 
-// Become the user for good: no supplementary groups, all three uids/gids, no capabilities left,
-// no way back, not dumpable (its memory is a copy of sshd's).
-Status drop_to_user(uid_t uid, gid_t gid) {
-    ::prctl(PR_SET_DUMPABLE, 0);
-    struct rlimit no_core = {0, 0};
-    ::setrlimit(RLIMIT_CORE, &no_core);
-    if (::setgroups(0, nullptr) != 0) return fail(Err::permission, "setgroups: " + errstr(errno));
-    if (::setresgid(gid, gid, gid) != 0) return fail(Err::permission, "setresgid: " + errstr(errno));
-    if (::setresuid(uid, uid, uid) != 0) return fail(Err::permission, "setresuid: " + errstr(errno));
-    uid_t ru, eu, su;
-    gid_t rg, eg, sg;
-    if (::getresuid(&ru, &eu, &su) != 0 || ::getresgid(&rg, &eg, &sg) != 0 || ru != uid || eu != uid ||
-        su != uid || rg != gid || eg != gid || sg != gid || ::getgroups(0, nullptr) != 0)
-        return fail(Err::permission, "credentials did not change as asked");
-    __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct caps[2]{};
-    if (::syscall(SYS_capget, &hdr, caps) != 0 || caps[0].effective || caps[1].effective ||
-        caps[0].permitted || caps[1].permitted)
-        return fail(Err::permission, "capabilities remain after dropping to the user");
-    if (::setresuid(0, 0, 0) == 0) return fail(Err::permission, "could regain root after dropping it");
-    ::prctl(PR_SET_DUMPABLE, 0);
+// The helper program, checked through the descriptor that will execute it: a root-owned regular
+// file nobody else can write (net_plugin.cc's rule for the code it loads). Without it nothing in
+// the home is touched: a fork() that went on without exec would parse the user's files in a copy
+// of sshd's memory (its host private keys), which is what the helper exists to prevent.
+Status open_helper(const std::string& path, UniqueFd* out) {
+    const std::string what = "the key helper " + path;
+    if (path.empty() || path[0] != '/')
+        return fail(Err::config, what + " is not an absolute path (DIRBIND_KEYS_HELPER)");
+    UniqueFd fd(::open(path.c_str(), O_PATH | O_CLOEXEC));
+    struct stat st;
+    if (!fd || ::fstat(fd.get(), &st) != 0)
+        return fail(open_error(errno) == Err::not_found ? Err::unavailable : open_error(errno),
+                    what + ": " + errstr(errno) + " (it comes with the dirbind package; authorized_keys is " +
+                        "never rebuilt without it)");
+    if (!S_ISREG(st.st_mode) || (st.st_mode & S_IXUSR) == 0)
+        return fail(Err::permission, what + ": not an executable regular file");
+    if (std::string why = untrusted_because(st, path); !why.empty())
+        return fail(Err::permission, "refusing to run " + what + ": " + why);
+    *out = std::move(fd);
     return {};
 }
 
-// Keeps only the home (as fd 3) and the report pipe (as fd 4); stdio goes to /dev/null. Inside
-// sshd the rest are its sockets and our locked, root-only state directory: none is the user's.
-bool keep_only(int home_fd, int wfd) {
-    int home = ::fcntl(home_fd, F_DUPFD, 5);  // above 3 and 4, so the dup2s below clobber neither
-    int out = ::fcntl(wfd, F_DUPFD, 5);
-    if (home < 0 || out < 0 || ::dup2(home, 3) != 3 || ::dup2(out, 4) != 4) return false;
-    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    for (int fd = 0; fd <= 2; ++fd) {
-        if (null < 0)
-            ::close(fd);  // no /dev/null (a chroot): closed is as good
-        else if (::dup2(null, fd) != fd)
-            return false;
-    }
-    if (::close_range(5, ~0U, 0) != 0) {
-        long max = ::sysconf(_SC_OPEN_MAX);
-        for (long fd = 5; fd < std::min(max < 0 ? 65536L : max, 1L << 20); ++fd)
-            ::close(static_cast<int>(fd));
-    }
-    return true;
+// The request as a sealed in-memory file for the helper's stdin: written whole before the fork,
+// so neither side can block on the other, and no SIGPIPE can reach the caller.
+Status request_file(const std::string& wire, UniqueFd* out) {
+    UniqueFd fd(::memfd_create("dirbind-keys-request", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    if (!fd) return fail(Err::io, "memfd_create: " + errstr(errno));
+    if (!write_full(fd.get(), wire.data(), wire.size()) || ::lseek(fd.get(), 0, SEEK_SET) != 0)
+        return fail(Err::io, "the key helper's request: " + errstr(errno));
+    ::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+    *out = std::move(fd);
+    return {};
 }
 
-[[noreturn]] void child_main(int wfd, const ChildInput& parent_in) {
-    // Inherited dispositions and masks could keep the alarm from ending a stuck child.
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGALRM, SIG_DFL);
-    ::signal(SIGPIPE, SIG_DFL);
-    ::alarm(kChildSeconds);
-    if (!keep_only(parent_in.home_fd, wfd)) ::_exit(4);
-    wfd = 4;
-    int status = 0;
-    try {
-        ChildInput in = parent_in;
-        in.home_fd = 3;
-        ChildReport rep;
-        Status s = drop_to_user(in.uid, in.gid);
-        if (!s.ok()) {
-            rep.code = s.code;
-            rep.message = in.home + ": cannot become uid " + std::to_string(in.uid) + ": " + s.message;
-        } else {
-            rep = provision_detail::rebuild_as_user(in);
-        }
-        std::string msg = provision_detail::encode_report(rep);
-        if (!write_full(wfd, msg.data(), msg.size())) status = 2;
-    } catch (...) {
-        status = 3;
-    }
-    ::_exit(status);
-}
-
-// Forks the child, collects its report (bounded in size and time) and reaps it. SIGCHLD is
-// reset while it runs, as pam_mkhomedir does, so a caller's handler cannot reap it first.
-Status run_child(const ChildInput& in, ChildReport* rep) {
+// Starts the helper (keys_helper.h), collects its report (bounded in size and time) and reaps
+// it. Between fork() and exec only async-signal-safe calls (exec_in_child), with every signal
+// blocked across the fork so that no handler of the caller runs in the child. SIGCHLD is reset
+// while it runs, as pam_mkhomedir does, so a caller's handler cannot reap it first.
+Status run_child(const std::string& helper, int exe, const ChildInput& in, ChildReport* rep) {
+    UniqueFd request;
+    if (Status s = request_file(provision_detail::encode_request(in), &request); !s.ok()) return s;
+    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));  // none (a chroot): closed is as good
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) return fail(Err::io, "pipe: " + errstr(errno));
+    UniqueFd rfd(p[0]), wfd(p[1]);
+    static char name[] = "dirbind-keys-helper";
+    static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+    static char lang_env[] = "LC_ALL=C";
+    char* argv[] = {name, nullptr};
+    char* envp[] = {path_env, lang_env, nullptr};
+    int fds[5] = {request.get(), null.get(), null.get(), in.home_fd, wfd.get()};
+    static_assert(provision_detail::kHelperRequestFd == 0 && provision_detail::kHelperHomeFd == 3 &&
+                  provision_detail::kHelperReportFd == 4);
+
     struct sigaction dfl {
     }, old{};
     dfl.sa_handler = SIG_DFL;
     sigemptyset(&dfl.sa_mask);
     ::sigaction(SIGCHLD, &dfl, &old);
+    sigset_t all, old_mask;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old_mask);
     pid_t pid = ::fork();
-    if (pid == 0) {
-        ::close(p[0]);
-        child_main(p[1], in);
-    }
+    if (pid == 0) exec_in_child(nullptr, exe, argv, envp, fds, 5);
     int fork_errno = errno;
-    ::close(p[1]);
-    UniqueFd rfd(p[0]);
+    ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    wfd.reset();
     if (pid < 0) {
         ::sigaction(SIGCHLD, &old, nullptr);
         return fail(Err::io, "fork: " + errstr(fork_errno));
@@ -589,12 +562,13 @@ Status run_child(const ChildInput& in, ChildReport* rep) {
     }
     ::sigaction(SIGCHLD, &old, nullptr);
 
-    const std::string who = in.home + ": helper running as uid " + std::to_string(in.uid);
+    const std::string who = in.home + ": " + helper + " (for uid " + std::to_string(in.uid) + ")";
     if (killed) return fail(Err::io, who + " took too long or said too much; killed");
     if (WIFSIGNALED(wstatus))
         return fail(Err::io, who + " was killed by signal " + std::to_string(WTERMSIG(wstatus)));
     if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
-        return fail(Err::io, who + " failed (exit status " + std::to_string(WEXITSTATUS(wstatus)) + ")");
+        return fail(Err::io, who + " failed (exit status " + std::to_string(WEXITSTATUS(wstatus)) +
+                                 (WEXITSTATUS(wstatus) == 127 ? ": cannot be executed)" : ")"));
     if (!provision_detail::decode_report(buf, rep)) return fail(Err::io, who + " sent a malformed report");
     return {};
 }
@@ -623,6 +597,10 @@ Status open_home_for_keys(const ProvisionRequest& req, UniqueFd* out) {
 ProvisionResult rebuild_impl(const ProvisionRequest& req) {
     if (Status s = check_identity(req); !s.ok()) return to_result(s);
     if (Status s = check_key_request(req); !s.ok()) return to_result(s);
+    // Before anything is touched: without the helper there is no rebuild at all.
+    const std::string helper = keys_helper_path();
+    UniqueFd exe;
+    if (Status s = open_helper(helper, &exe); !s.ok()) return to_result(s);
     ProvisionResult r;
     ChildInput in;
     in.uid = req.uid;
@@ -653,7 +631,7 @@ ProvisionResult rebuild_impl(const ProvisionRequest& req) {
         if (Status s = write_record(sfd.get(), req, pre); !s.ok()) return to_result(s);
 
     ChildReport rep;
-    Status cs = run_child(in, &rep);
+    Status cs = run_child(helper, exe.get(), in, &rep);
     for (const auto& [level, text] : rep.logs) log(level, text);
     if (!cs.ok()) return to_result(cs);
     r.code = rep.code;

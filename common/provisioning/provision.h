@@ -17,11 +17,15 @@
 //   - an existing home is never chowned, chmodded or populated; a home path that is a symlink or
 //     not a directory is refused. A missing parent is an error: nothing outside the home is made.
 //
-// authorized_keys (rebuild_authorized_keys): all work inside the home happens in a forked child
-// that drops to the user (setgroups(0), setresgid, setresuid, checked with getres[ug]id, not
-// dumpable, no core) and works only through the home's descriptor with single-name
-// openat(O_NOFOLLOW) calls, so it can do nothing the user could not do. It sends its result to
-// the parent (root) over a pipe; the parent writes only its own root-owned record. The child:
+// authorized_keys (rebuild_authorized_keys): all work inside the home happens in a child that
+// first executes dirbind-keys-helper (keys_helper.h; a fork() alone would be a copy of the
+// caller's memory — sshd's host private keys — parsing the user's files), which then drops to
+// the user (setgroups(0), setresgid, setresuid, checked with getres[ug]id, not dumpable, no
+// core) and works only through the home's descriptor with single-name openat(O_NOFOLLOW) calls,
+// so it can do nothing the user could not do. A missing or untrusted helper (not a root-owned
+// executable that only root can write) fails the rebuild before anything is touched. The helper
+// sends its result to the parent (root) over a pipe; the parent writes only its own root-owned
+// record. The helper:
 //   - opens ~/.ssh (created 0700 when missing; a symlink or a directory not owned by the user is
 //     refused);
 //   - reads authorized_keys and the unmanaged-keys file (default authorized_keys.jcorig) only when
@@ -51,8 +55,9 @@
 // without the header is adopted (all its keys move to the unmanaged file). If the unmanaged file
 // is unusable, hand-added keys stay in authorized_keys (and out of the record) until it is fixed.
 //
-// Both entry points are noexcept, need root, do no NSS lookups (the caller passes uid, gid,
-// home) and fork: call them from a single-threaded process (sshd's PAM session, the CLI).
+// The entry points are noexcept, need root and do no NSS lookups (the caller passes uid, gid,
+// home). The rebuild forks, and the child only makes async-signal-safe calls before it executes
+// the helper.
 #pragma once
 
 #include <sys/types.h>

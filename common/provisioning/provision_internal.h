@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// provision_internal.h — what provision.cc (root side) and provision_keys.cc (the child that runs
-// as the user) share: the child's input, its report and the report's wire form. Not a public API.
+// provision_internal.h — what provision.cc (root side), keys_helper.cc (the helper program that
+// runs as the user) and provision_keys.cc (its work in ~/.ssh) share: the helper's request, its
+// report and their wire forms. Not a public API.
 #pragma once
 
 #include <sys/types.h>
@@ -27,7 +28,16 @@ struct DirKey {
     std::string fp;    // its fingerprint
 };
 
-// Everything the child needs, prepared by root before fork() and inherited as memory.
+// The helper kills itself (alarm) after this; the parent kills it 5 s later.
+constexpr unsigned kHelperSeconds = 30;
+// The helper's descriptors: its request on stdin, the home, the pipe for its report.
+constexpr int kHelperRequestFd = 0;
+constexpr int kHelperHomeFd = 3;
+constexpr int kHelperReportFd = 4;
+constexpr std::size_t kMaxRequestBytes = 8u << 20;
+
+// Everything the helper needs, prepared by root; everything but the home's descriptor travels
+// as the request (encode_request), never through argv or the environment.
 struct ChildInput {
     int home_fd = -1;  // the home, opened O_DIRECTORY|O_NOFOLLOW and checked (owner == uid)
     uid_t uid = 0;
@@ -52,7 +62,7 @@ struct ChildReport {
     std::vector<std::string> fps;
 };
 
-// Runs in the child, after dropping to the user: rebuilds ~/.ssh/authorized_keys. Throws only
+// Runs in the helper, after dropping to the user: rebuilds ~/.ssh/authorized_keys. Throws only
 // what the standard library throws (bad_alloc); every file problem is in the report.
 ChildReport rebuild_as_user(const ChildInput& in);
 
@@ -61,6 +71,13 @@ ChildReport rebuild_as_user(const ChildInput& in);
 // per log, fingerprint count, fingerprints. decode_report() checks every bound and value.
 std::string encode_report(const ChildReport& rep);
 bool decode_report(std::string_view wire, ChildReport* rep);
+
+// The request, in the same framing: magic, uid, gid, home, key options, unmanaged name, record
+// known, then the directory keys (line, fingerprint) and the record's fingerprints, each after
+// its count. decode_request() checks every bound and value (uid and gid never reserved, names
+// and fingerprints well-formed); home_fd is not part of it.
+std::string encode_request(const ChildInput& in);
+bool decode_request(std::string_view wire, ChildInput* in);
 
 // "SHA256:" followed by 43 characters of unpadded base64: what fingerprint() returns.
 bool valid_fingerprint(std::string_view s) noexcept;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// provision_keys.cc — the child's side of the authorized_keys rebuild (runs as the user, inside
-// the home through descriptors only) and the report it sends to root (provision_internal.h).
+// provision_keys.cc — the helper's side of the authorized_keys rebuild (runs as the user, inside
+// the home through descriptors only), and the wire forms of its request and of the report it
+// sends to root (provision_internal.h).
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "cache/names.h"
 #include "openssh/sshkey.h"
 #include "provisioning/provision.h"
 #include "provisioning/provision_internal.h"
@@ -24,8 +26,10 @@ constexpr const char* kSsh = ".ssh";
 // The first header line is also how a file written by dirbind is recognised without a record.
 constexpr const char* kHeaderFirstLine = "# This file is managed by dirbind.";
 constexpr const char* kReportMagic = "dirbind-provision-report-1";
+constexpr const char* kRequestMagic = "dirbind-provision-request-1";
 constexpr std::size_t kMaxLogs = 1000;
 constexpr std::size_t kMaxReportKeys = 20000;
+constexpr unsigned kMaxRequestKeys = 100000;
 
 std::string errstr(int e) {
     return std::strerror(e);
@@ -318,20 +322,26 @@ public:
     }
     bool num(unsigned max, unsigned* v) {
         std::string_view f;
-        return field(&f) && parse_digits(f, v) && *v <= max;
+        std::uint64_t n = 0;
+        if (!field(&f) || f.empty() || f.size() > 10) return false;
+        for (char c : f) {
+            if (c < '0' || c > '9') return false;
+            n = n * 10 + static_cast<unsigned>(c - '0');
+        }
+        if (n > max) return false;
+        *v = static_cast<unsigned>(n);
+        return true;
+    }
+    bool text(std::size_t max, std::string* out) {
+        std::string_view f;
+        if (!field(&f) || f.size() > max || f.find_first_of(std::string_view("\n\r\0", 3)) != f.npos)
+            return false;
+        *out = std::string(f);
+        return true;
     }
     bool done() const { return rest_.empty(); }
 
 private:
-    static bool parse_digits(std::string_view f, unsigned* v) {
-        if (f.empty() || f.size() > 9) return false;
-        *v = 0;
-        for (char c : f) {
-            if (c < '0' || c > '9') return false;
-            *v = *v * 10 + static_cast<unsigned>(c - '0');
-        }
-        return true;
-    }
     std::string_view rest_;
 };
 
@@ -399,6 +409,63 @@ bool decode_report(std::string_view wire, ChildReport* rep) {
     }
     if (!r.done()) return false;
     *rep = std::move(out);
+    return true;
+}
+
+std::string encode_request(const ChildInput& in) {
+    std::string body;
+    put_field(&body, kRequestMagic);
+    put_num(&body, static_cast<long>(in.uid));
+    put_num(&body, static_cast<long>(in.gid));
+    put_field(&body, in.home);
+    put_field(&body, in.key_options);
+    put_field(&body, in.unmanaged);
+    put_num(&body, in.record_known ? 1 : 0);
+    put_num(&body, static_cast<long>(in.dir_keys.size()));
+    for (const auto& k : in.dir_keys) {
+        put_field(&body, k.line);
+        put_field(&body, k.fp);
+    }
+    put_num(&body, static_cast<long>(in.record.size()));
+    for (const auto& fp : in.record) put_field(&body, fp);
+    std::string wire;
+    put_u32(&wire, static_cast<std::uint32_t>(body.size()));
+    return wire + body;
+}
+
+bool decode_request(std::string_view wire, ChildInput* in) {
+    WireReader outer(wire);
+    std::string_view body, magic;
+    if (!outer.field(&body) || !outer.done()) return false;
+    WireReader r(body);
+    ChildInput out;
+    unsigned uid, gid, known, nkeys, nrecord;
+    if (!r.field(&magic) || magic != kRequestMagic) return false;
+    if (!r.num(~0u, &uid) || !r.num(~0u, &gid) || reserved_id(uid) || gid == 0) return false;
+    out.uid = uid;
+    out.gid = gid;
+    if (!r.text(4096, &out.home) || out.home.empty() || out.home[0] != '/') return false;
+    if (!r.text(4096, &out.key_options)) return false;
+    if (!out.key_options.empty() && !check_key_options(out.key_options).empty()) return false;
+    if (!r.text(128, &out.unmanaged) || !plain_name(out.unmanaged) || out.unmanaged == kAuthorizedKeys)
+        return false;
+    if (!r.num(1, &known)) return false;
+    out.record_known = known == 1;
+    if (!r.num(kMaxRequestKeys, &nkeys)) return false;
+    for (unsigned i = 0; i < nkeys; ++i) {
+        DirKey k;
+        if (!r.text(64 * 1024, &k.line) || !r.text(64, &k.fp) || !valid_fingerprint(k.fp)) return false;
+        out.dir_keys.push_back(std::move(k));
+    }
+    if (!r.num(kMaxRequestKeys, &nrecord)) return false;
+    for (unsigned i = 0; i < nrecord; ++i) {
+        std::string fp;
+        if (!r.text(64, &fp) || !valid_fingerprint(fp)) return false;
+        out.record.insert(std::move(fp));
+    }
+    if (!r.done()) return false;
+    out.home_fd = in->home_fd;
+    *in = std::move(out);
     return true;
 }
 

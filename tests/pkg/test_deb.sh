@@ -59,8 +59,8 @@ fi
 # ---------------------------------------------------------------------------------------
 # Inside a private mount namespace from here on.
 DEBS=$2
-# The installed binaries must find the installed plugin, not the build tree's (lib.sh).
-unset DIRBIND_NET_PLUGIN
+# The installed binaries must find the installed plugin and key helper, not the build tree's (lib.sh).
+unset DIRBIND_NET_PLUGIN DIRBIND_KEYS_HELPER
 VERSION=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -S Version)
 mount --make-rprivate /
 
@@ -209,7 +209,8 @@ for f in /etc/dirbind/dirbind.yaml /etc/dirbind/dirbind.yaml.example /etc/dirbin
     /usr/share/man/man5/dirbind.yaml.5.gz /usr/share/man/man8/pam_dirbind.8.gz \
     /usr/share/man/man8/libnss_dirbind.8.gz "/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/libnss_dirbind.so.2" \
     "/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/security/pam_dirbind.so" \
-    "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/dirbind/dirbind-net.so"; do
+    "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/dirbind/dirbind-net.so" \
+    "/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/dirbind/dirbind-keys-helper"; do
     [ -e "$f" ] && ok "installed $f" || bad "missing $f"
 done
 check "/var/lib/dirbind is 0755 root" "755 root root" "$(stat -c '%a %U %G' /var/lib/dirbind)"

@@ -44,7 +44,8 @@ has_files "$main" /usr/sbin/dirbind /etc/dirbind /etc/dirbind/dirbind.yaml \
     /etc/dirbind/dirbind.yaml.example /etc/dirbind/directory.yaml.example \
     /etc/ssh/sshd_config.d/dirbind.conf /usr/lib/systemd/system/dirbind-sync.service \
     /usr/lib/systemd/system/dirbind-sync.timer /var/lib/dirbind \
-    /usr/share/man/man8/dirbind.8 /usr/share/man/man5/dirbind.yaml.5 "$libdir/dirbind/dirbind-net.so"
+    /usr/share/man/man8/dirbind.8 /usr/share/man/man5/dirbind.yaml.5 "$libdir/dirbind/dirbind-net.so" \
+    "$libdir/dirbind/dirbind-keys-helper"
 # The binaries look for the plugin where the RPM puts it (PLUGINDIR), not at the Debian path:
 # the RPM's dirbind (built on this host, so it runs here) names the path it could not load.
 mkdir -p "$T/rpmroot"

@@ -2,6 +2,7 @@
 // test_util.h — small helpers shared by the cmocka programs: scratch dirs and sample data.
 #pragma once
 
+#include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -32,6 +33,18 @@ public:
 private:
     std::string path_;
 };
+
+// Points $DIRBIND_KEYS_HELPER, unless it is set (tests/run-all.sh sets it per flavour), at the
+// dirbind-keys-helper of the build this program belongs to: BUILD/tests/test_X → BUILD/.
+inline void use_built_keys_helper() {
+    const char* set = getenv("DIRBIND_KEYS_HELPER");
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if ((set != nullptr && *set != '\0') || n <= 0) return;
+    std::string dir(self, static_cast<std::size_t>(n));
+    dir = dir.substr(0, dir.rfind('/'));  // BUILD/tests
+    setenv("DIRBIND_KEYS_HELPER", (dir.substr(0, dir.rfind('/')) + "/dirbind-keys-helper").c_str(), 1);
+}
 
 inline User make_user(const std::string& name, std::uint32_t uid) {
     User u;

@@ -2,7 +2,8 @@
 // test_pam_session.cc — pam_dirbind.so's session open as real root, through libpam: a fresh home
 // with the right owner and mode and the directory keys in authorized_keys; no keys when the
 // system or the user disallows them (and keys removed once disallowed); provision=required
-// turning a failure into PAM_SESSION_ERR; a symlinked home refused. Only run through
+// turning a failure (a missing dirbind-keys-helper too) into PAM_SESSION_ERR; a symlinked home
+// refused. Only run through
 // tests/unit/pam/test_pam_session.sh (a private mount namespace, /etc a copy; see
 // tests/unit/in_namespace.sh). The provisioning attack matrix itself is test_provision's.
 #include <fcntl.h>
@@ -167,6 +168,29 @@ void provision_required_turns_a_failure_into_session_err(void**) {
     use(keys_allowed(true));
 }
 
+// Without dirbind-keys-helper no key is rebuilt (never in a fork of the PAM application, which
+// inside sshd holds the host's private keys): a provisioning failure naming the helper, which
+// provision=required turns into PAM_SESSION_ERR.
+void missing_key_helper_fails_provisioning(void**) {
+    use(keys_allowed(true));
+    const std::string ak = g_s + "/home/alice/.ssh/authorized_keys";
+    const std::string before = test::read_text(ak);
+    const std::string helper = getenv("DIRBIND_KEYS_HELPER");
+    const std::string absent = g_s + "/no-such-helper";
+    setenv("DIRBIND_KEYS_HELPER", absent.c_str(), 1);
+    Pam optional("sshd", "alice");
+    optional.set_auth_info("password");
+    int optional_rc = optional.open_session();
+    Pam required("login-required", "alice");
+    int required_rc = required.open_session();
+    setenv("DIRBIND_KEYS_HELPER", helper.c_str(), 1);
+    assert_int_equal(optional_rc, PAM_SUCCESS);  // default: logged, session opens
+    if (!optional.logged("provisioning failed: the key helper " + absent + ": No such file or directory"))
+        fail_msg("the missing helper is not named in the log:\n%s", optional.log.c_str());
+    assert_int_equal(required_rc, PAM_SESSION_ERR);
+    assert_string_equal(test::read_text(ak).c_str(), before.c_str());
+}
+
 void symlinked_home_is_refused(void**) {
     use(keys_allowed(true));
     const std::string home = g_s + "/home/erin";
@@ -219,6 +243,7 @@ int main(int, char** argv) {
         printf("SKIP: run through tests/unit/pam/test_pam_session.sh (needs its private mount namespace)\n");
         return 77;
     }
+    test::use_built_keys_helper();
     g_dir = test::reexec_under_wrappers(argv, [](const std::string& dir) {
         std::string mod = test::abs_path("DIRBIND_PAM_MODULE", "build/pam_dirbind.so");
         std::string cfg = "config=" + dir + "/dirbind.yaml";
@@ -235,6 +260,7 @@ int main(int, char** argv) {
         cmocka_unit_test(fresh_home_with_the_directory_keys),
         cmocka_unit_test(no_keys_when_the_system_or_the_user_disallows_them),
         cmocka_unit_test(provision_required_turns_a_failure_into_session_err),
+        cmocka_unit_test(missing_key_helper_fails_provisioning),
         cmocka_unit_test(symlinked_home_is_refused),
         cmocka_unit_test(revoked_key_refused_at_session),
         cmocka_unit_test(suspended_and_local_users_get_no_home),

@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // test_provision.cc — tests of common/provision.h as real root: home creation from a skeleton,
-// login.defs modes, the authorized_keys rebuild, and the attacks of security.md item 1. Only run
-// through tests/unit/in_namespace.sh (a private mount namespace with a copy of /etc bind-mounted over
-// /etc and a tmpfs scratch), which it checks before touching anything.
+// login.defs modes, the authorized_keys rebuild (in dirbind-keys-helper, never in a copy of the
+// caller), and the attacks of security.md item 1. Only run through tests/unit/in_namespace.sh (a
+// private mount namespace with a copy of /etc bind-mounted over /etc and a tmpfs scratch), which
+// it checks before touching anything.
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/fanotify.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdarg>
 #include <cstddef>
@@ -27,6 +35,8 @@ extern "C" {
 #include <cmocka.h>
 }
 
+#include "../test_util.h"
+#include "provisioning/keys_helper.h"
 #include "provisioning/provision.h"
 #include "system/error.h"
 #include "system/log.h"
@@ -749,6 +759,162 @@ void test_bad_requests(void**) {
     assert_true(list(c.base).empty());
 }
 
+// ---- the rebuild runs in an exec'd helper, not in a copy of the caller (issue 12, item 7c) -----
+
+// Whether `marker` is anywhere in the readable memory of process `pid` (root reads any
+// process's /proc/PID/mem). Regions over 1 GiB are skipped: sanitizer shadow, never data.
+bool memory_holds(pid_t pid, const std::string& marker) {
+    std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+    int mem = open(("/proc/" + std::to_string(pid) + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+    if (mem < 0) return false;
+    std::string line, buf;
+    bool found = false;
+    while (!found && std::getline(maps, line)) {
+        unsigned long lo = 0, hi = 0;
+        char perms[5] = {};
+        if (sscanf(line.c_str(), "%lx-%lx %4s", &lo, &hi, perms) != 3 || perms[0] != 'r') continue;
+        if (hi - lo > (1ul << 30)) continue;
+        constexpr std::size_t kChunk = 1 << 20;
+        for (unsigned long at = lo; at < hi && !found; at += kChunk) {
+            std::size_t want = std::min<unsigned long>(kChunk + marker.size(), hi - at);
+            buf.resize(want);
+            ssize_t n = pread(mem, buf.data(), want, static_cast<off_t>(at));
+            if (n <= 0) break;  // [vvar] and the like
+            found = buf.find(marker.data(), 0, marker.size()) < static_cast<std::size_t>(n);
+        }
+    }
+    close(mem);
+    return found;
+}
+
+struct Opener {
+    std::string exe;  // /proc/PID/exe of the process that opened the file
+    bool marker_seen = false;
+};
+
+// Forks a watcher that holds the first open of `path` (fanotify FAN_OPEN_PERM), looks at the
+// process doing it, then lets the open go on; returns the watcher's pid and its result pipe.
+// -1 when this kernel offers no permission events (the caller skips).
+pid_t watch_first_open(const std::string& path, const std::string& marker, int* result_fd) {
+    int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE);
+    if (fan < 0) return -1;
+    if (fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN_PERM, AT_FDCWD, path.c_str()) != 0) {
+        close(fan);
+        return -1;
+    }
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        std::string out = "no open within 20 s";
+        struct pollfd pfd = {fan, POLLIN, 0};
+        alignas(struct fanotify_event_metadata) char buf[4096];
+        if (poll(&pfd, 1, 20000) == 1) {
+            ssize_t n = read(fan, buf, sizeof buf);
+            auto* ev = reinterpret_cast<struct fanotify_event_metadata*>(buf);
+            if (n >= static_cast<ssize_t>(sizeof *ev) && ev->vers == FANOTIFY_METADATA_VERSION) {
+                char exe[PATH_MAX] = {};
+                std::string link = "/proc/" + std::to_string(ev->pid) + "/exe";
+                ssize_t len = readlink(link.c_str(), exe, sizeof exe - 1);
+                out = std::string(len > 0 ? exe : "?") + "\n" + (memory_holds(ev->pid, marker) ? "1" : "0");
+                struct fanotify_response allow = {ev->fd, FAN_ALLOW};
+                if (write(fan, &allow, sizeof allow) != sizeof allow) out = "cannot answer the open";
+                close(ev->fd);
+            }
+        }
+        if (write(p[1], out.data(), out.size())) {
+        }
+        _exit(0);  // the group goes with the last descriptor: nothing is held after this
+    }
+    close(fan);
+    close(p[1]);
+    *result_fd = p[0];
+    return pid;
+}
+
+Opener watcher_result(pid_t pid, int fd) {
+    std::string text;
+    char buf[PATH_MAX + 16];
+    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+    close(fd);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    Opener o;
+    std::size_t nl = text.find('\n');
+    if (nl == std::string::npos) fail_msg("watcher: %s", text.c_str());
+    o.exe = text.substr(0, nl);
+    o.marker_seen = text.substr(nl + 1) == "1";
+    return o;
+}
+
+std::string basename_of(const std::string& path) {
+    return path.substr(path.rfind('/') + 1);
+}
+
+// The process that opens the user's authorized_keys is dirbind-keys-helper, and nothing the
+// caller holds in memory (inside sshd: its host private keys) is in it. Without the exec, the
+// opener is a fork of this program and the marker is found.
+void test_rebuild_runs_in_exec_helper(void**) {
+    Case c = make_case("exec-helper");
+    home_with_keys(c, {key(1)});
+    // What the caller holds: made at run time, so no binary carries it.
+    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(page != MAP_FAILED);
+    std::string marker = "caller-secret-" + std::to_string(getpid()) + "-" + std::to_string(time(nullptr)) +
+                         "-do-not-leak-into-the-helper";
+    memcpy(page, marker.data(), marker.size());
+    std::string copy = marker;  // also on the heap
+    int result_fd = -1;
+    pid_t watcher = watch_first_open(c.ak, marker, &result_fd);
+    if (watcher < 0) {
+        munmap(page, 4096);
+        skip();  // no fanotify permission events here (CONFIG_FANOTIFY_ACCESS_PERMISSIONS)
+    }
+    c.req.keys = {key(1), key(2)};
+    alarm(30);
+    ProvisionResult r = dirbind::rebuild_authorized_keys(c.req);
+    alarm(0);
+    Opener o = watcher_result(watcher, result_fd);
+    expect_ok(r);
+    assert_int_equal(count(read_file(c.ak), b64_of(2)), 1);
+    if (basename_of(o.exe) != dirbind::kKeysHelperName || o.marker_seen)
+        fail_msg("authorized_keys was opened by %s (wanted %s); the caller's marker in its memory: %s",
+                 o.exe.c_str(), dirbind::kKeysHelperName, o.marker_seen ? "yes" : "no");
+    memset(page, 0, 4096);
+    munmap(page, 4096);
+}
+
+// Without a usable helper nothing is rebuilt — never a fallback to parsing in a copy of the
+// caller — and the message names the helper and the problem.
+void test_helper_missing_or_untrusted(void**) {
+    Case c = make_case("no-helper");
+    home_with_keys(c, {key(1)});
+    const std::string before = read_file(c.ak), record = read_file(c.record);
+    const std::string helper = dirbind::keys_helper_path();
+    c.req.keys = {key(2)};
+    auto refused = [&](const std::string& path, Err code, const std::string& why) {
+        setenv("DIRBIND_KEYS_HELPER", path.c_str(), 1);
+        ProvisionResult r = dirbind::rebuild_authorized_keys(c.req);
+        setenv("DIRBIND_KEYS_HELPER", helper.c_str(), 1);
+        expect_code(r, code);
+        if (r.message.find(path) == std::string::npos || r.message.find(why) == std::string::npos)
+            fail_msg("message \"%s\" does not name %s and \"%s\"", r.message.c_str(), path.c_str(),
+                     why.c_str());
+        assert_string_equal(read_file(c.ak).c_str(), before.c_str());  // untouched
+        assert_string_equal(read_file(c.record).c_str(), record.c_str());
+    };
+    refused(c.dir + "/absent-helper", Err::unavailable, "No such file or directory");
+    refused("relative/dirbind-keys-helper", Err::config, "not an absolute path");
+    write_file(c.dir + "/writable-helper", read_file(helper), 0775);
+    refused(c.dir + "/writable-helper", Err::permission, "writable by group or others");
+    write_file(c.dir + "/user-helper", read_file(helper), 0755, kUid, kGid);
+    refused(c.dir + "/user-helper", Err::permission, "not root");
+    expect_ok(dirbind::rebuild_authorized_keys(c.req));  // the real one works
+    assert_int_equal(count(read_file(c.ak), b64_of(2)), 1);
+}
+
 bool etc_is_a_mount() {
     std::ifstream in("/proc/self/mountinfo");
     std::string line;
@@ -774,6 +940,7 @@ int main() {
         return 77;
     }
     g_scratch = scratch;
+    dirbind::test::use_built_keys_helper();
     g_shadow = read_file("/etc/shadow");
     dirbind::set_log_sink(capture_sink);
     umask(022);
@@ -799,6 +966,8 @@ int main() {
         cmocka_unit_test(test_oversized_files),
         cmocka_unit_test(test_foreign_ssh_dir),
         cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_rebuild_runs_in_exec_helper),
+        cmocka_unit_test(test_helper_missing_or_untrusted),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
