@@ -18,12 +18,16 @@ PW='Pw-Mfa-Scenario-9'
 HASH=$(pwhash "$PW")
 SECRET=$(python3 -c 'import base64, os; print(base64.b32encode(os.urandom(20)).decode())')
 
-directory_publish <<EOF
-system: {password_auth: true, public_key_auth: true, mfa: true}
+# publish_mfa PASSWORD_AUTH: mia (enrolled) and alice (not), with the system's password switch.
+publish_mfa() {
+    directory_publish <<EOF
+system: {password_auth: $1, public_key_auth: true, mfa: true}
 users:
   - {name: mia, uid: 5001, gid: 5001, password_hash: "$HASH", totp_secret: "$SECRET", ssh_keys: ["$(pub mia)"]}
   - {name: alice, uid: 5002, gid: 5002, password_hash: "$HASH", ssh_keys: ["$(pub alice)"]}
 EOF
+}
+publish_mfa true
 dsync
 check "sync succeeds" 0 "$SYNC_RC"
 
@@ -61,12 +65,7 @@ check "... as alice" "alice" "$OUT"
 
 # ---- keys only plus a code, the most common MFA setup: the code-only keyboard-interactive
 # step after the key is no password login (issue 12 item 6)
-directory_publish <<EOF
-system: {password_auth: false, public_key_auth: true, mfa: true}
-users:
-  - {name: mia, uid: 5001, gid: 5001, password_hash: "$HASH", totp_secret: "$SECRET", ssh_keys: ["$(pub mia)"]}
-  - {name: alice, uid: 5002, gid: 5002, password_hash: "$HASH", ssh_keys: ["$(pub alice)"]}
-EOF
+publish_mfa false
 dsync
 check "sync (passwords off) succeeds" 0 "$SYNC_RC"
 login_key_kbd mia mia 'Verification code' "$(totp 1)" 'id -un'
