@@ -345,6 +345,19 @@ private:
     std::string_view rest_;
 };
 
+// A message on the wire: its body as one field (a u32 length, then the bytes).
+std::string framed(std::string_view body) {
+    std::string wire;
+    put_field(&wire, body);
+    return wire;
+}
+
+// The body of a framed() message that is exactly one message long.
+bool unframe(std::string_view wire, std::string_view* body) {
+    WireReader outer(wire);
+    return outer.field(body) && outer.done();
+}
+
 }  // namespace
 
 ChildReport rebuild_as_user(const ChildInput& in) {
@@ -373,15 +386,12 @@ std::string encode_report(const ChildReport& rep) {
     }
     put_num(&body, static_cast<long>(rep.fps.size()));
     for (const auto& fp : rep.fps) put_field(&body, fp);
-    std::string wire;
-    put_u32(&wire, static_cast<std::uint32_t>(body.size()));
-    return wire + body;
+    return framed(body);
 }
 
 bool decode_report(std::string_view wire, ChildReport* rep) {
-    WireReader outer(wire);
     std::string_view body;
-    if (!outer.field(&body) || !outer.done()) return false;
+    if (!unframe(wire, &body)) return false;
     WireReader r(body);
     std::string_view magic, message;
     unsigned code, written, moved, removed, nlogs, nfps;
@@ -428,15 +438,12 @@ std::string encode_request(const ChildInput& in) {
     }
     put_num(&body, static_cast<long>(in.record.size()));
     for (const auto& fp : in.record) put_field(&body, fp);
-    std::string wire;
-    put_u32(&wire, static_cast<std::uint32_t>(body.size()));
-    return wire + body;
+    return framed(body);
 }
 
 bool decode_request(std::string_view wire, ChildInput* in) {
-    WireReader outer(wire);
     std::string_view body, magic;
-    if (!outer.field(&body) || !outer.done()) return false;
+    if (!unframe(wire, &body)) return false;
     WireReader r(body);
     ChildInput out;
     unsigned uid, gid, known, nkeys, nrecord;
