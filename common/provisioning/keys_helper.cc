@@ -69,6 +69,9 @@ bool is_type(int fd, mode_t type) {
 
 int run(int argc) {
     using namespace provision_detail;
+    // Executed through a descriptor, the kernel may name the process after its number: ps and
+    // the logs should show what a plain exec of the file would (the name cut to 15 bytes).
+    ::prctl(PR_SET_NAME, "dirbind-keys-he");
     ::prctl(PR_SET_DUMPABLE, 0);
     ::signal(SIGALRM, SIG_DFL);
     ::alarm(kHelperSeconds);
