@@ -23,7 +23,7 @@
 // the user (setgroups(0), setresgid, setresuid, checked with getres[ug]id, not dumpable, no
 // core) and works only through the home's descriptor with single-name openat(O_NOFOLLOW) calls,
 // so it can do nothing the user could not do. A missing or untrusted helper (not a root-owned
-// executable that only root can write) fails the rebuild before anything is touched. The helper
+// executable that only root can write) fails the rebuild before ~/.ssh or the record is touched. The helper
 // sends its result to the parent (root) over a pipe; the parent writes only its own root-owned
 // record. The helper:
 //   - opens ~/.ssh (created 0700 when missing; a symlink or a directory not owned by the user is
