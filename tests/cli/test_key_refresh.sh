@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # test_key_refresh.sh — `dirbind sync` rebuilds ~/.ssh/authorized_keys of existing homes whose
 # keys changed (common/key_refresh.cc): new users, changed and revoked keys, users that left,
-# the system policy; unchanged users and users without a home are left alone. Runs as root in
+# the system policy; unchanged users and users without a home are left alone; nothing is rebuilt
+# without dirbind-keys-helper. Runs as root in
 # a private mount namespace with a tmpfs on /mnt: provisioning trusts a home base only when it
 # and every directory above it are root-owned and not world-writable (unlike /tmp).
 . "$(dirname "$0")/../lib.sh"
@@ -86,4 +87,12 @@ directory false "$key2" desk no
 out=$($C sync 2>&1)
 contains "public keys switched off: both remaining homes rebuilt" "authorized_keys rebuilt in 2 homes" "$out"
 case $(keys_of alice)$(keys_of user57) in *ssh-ed25519*) bad "no directory key is left" ;; *) ok "no directory key is left" ;; esac
+
+# Without dirbind-keys-helper no file is rebuilt (never in a fork of the sync, which holds the
+# source's secrets), and each home's warning names the helper.
+directory true "$key2" desk no
+before=$(keys_of alice)
+out=$(DIRBIND_KEYS_HELPER=$T/absent-helper $C sync 2>&1); check "sync without the key helper still syncs" 0 $?
+contains "... and names the missing helper" "authorized_keys of alice: the key helper $T/absent-helper: No such file or directory" "$out"
+check "... and rebuilds nothing" "$before" "$(keys_of alice)"
 finish
