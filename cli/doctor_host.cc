@@ -17,16 +17,12 @@
 
 #include "cache/cache_format.h"
 #include "cache/cache_reader.h"
-#include "doctor.h"
+#include "doctor_host.h"
 #include "sync/source.h"
 #include "sync/sync_status.h"
 #include "system/log.h"
 
 namespace dirbind::cli {
-namespace {
-
-constexpr std::uint64_t kSyncInterval = 60;  // dirbind-sync.timer: OnCalendar=minutely
-constexpr std::uint64_t kStaleIntervals = 3;
 
 std::string env_or(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
@@ -36,28 +32,48 @@ std::string env_or(const char* name, const char* fallback) {
 std::vector<std::string> words_of(const std::string& line) {
     std::vector<std::string> w;
     std::istringstream in(line);
-    for (std::string s; in >> s;) w.push_back(s);
+    for (std::string str; in >> str;) w.push_back(str);
     return w;
 }
 
-// ---- cache -------------------------------------------------------------------------------------
-
-// Whether an unprivileged process (the NSS module in any program, AuthorizedKeysCommandUser) can
-// read `path`: world-readable, every directory above it world-searchable.
-std::string world_unreadable(const std::string& path) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0) return path + ": " + errno_text(errno);
-    if (!(st.st_mode & S_IROTH)) return path + " is not world-readable";
-    for (std::string p = path; p != "/";) {
-        std::size_t slash = p.rfind('/');
-        p = slash == 0 ? "/" : p.substr(0, slash);
-        if (::stat(p.c_str(), &st) != 0) return p + ": " + errno_text(errno);
-        if (!(st.st_mode & S_IXOTH)) return p + " is not searchable by others (mode o-x)";
+int run_capture(const std::vector<std::string>& argv, std::string* out) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return -1;
     }
-    return "";
+    if (pid == 0) {
+        ::dup2(fds[1], 1);
+        ::dup2(fds[1], 2);
+        std::vector<char*> a;
+        for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+        a.push_back(nullptr);
+        ::execv(a[0], a.data());
+        ::_exit(127);
+    }
+    ::close(fds[1]);
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0)
+        if (out->size() < (1u << 20)) out->append(buf, static_cast<std::size_t>(n));
+    ::close(fds[0]);
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-void check_cache(const Config& cfg, Report* r, std::uint32_t* policy, std::string* some_user) {
+namespace {
+
+constexpr std::uint64_t kStaleIntervals = 3;
+
+// ---- cache -------------------------------------------------------------------------------------
+
+void check_cache(const Config& cfg, const std::string& keys_user, Report* r, std::uint32_t* policy,
+                 std::string* some_user) {
     ScopedCache cache(cfg.cache_dir.c_str(), cachefmt::kIdentity);
     Pin pin;
     SyncStatus s = read_sync_status(cfg.cache_dir);
@@ -77,25 +93,26 @@ void check_cache(const Config& cfg, Report* r, std::uint32_t* policy, std::strin
     r->add("host", "cache.present", Level::ok,
            std::string("cache ") + cache.path() + ": " + std::to_string(pin.user_count()) + " users, " +
                std::to_string(pin.group_count()) + " groups");
-    std::string why = world_unreadable(cache.path());
-    r->add("host", "cache.readable", why.empty() ? Level::ok : Level::fail,
-           why.empty()
-               ? std::string("cache is readable by every process (NSS) and by AuthorizedKeysCommandUser")
-               : why + ": NSS in unprivileged programs and sshd's AuthorizedKeysCommand cannot read it",
-           why.empty() ? "" : "chmod 0644 " + std::string(cache.path()) + "; chmod 0755 " + cfg.cache_dir);
+    check_cache_readers(cfg, keys_user, r);
     std::uint64_t now = static_cast<std::uint64_t>(std::time(nullptr));
     std::uint64_t last = s.last_success != 0 ? s.last_success : pin.created();
     std::uint64_t age = now > last ? now - last : 0;
     std::string age_text = std::to_string(age) + " s ago";
-    if (age > kStaleIntervals * kSyncInterval)
+    // Judged against what runs the sync, not an assumed minute: a timer set to every 15 minutes
+    // is fresh at 20 minutes.
+    SyncInterval every = sync_interval();
+    std::uint64_t limit = kStaleIntervals * every.seconds;
+    std::string interval = "timer interval " + std::to_string(every.seconds) + " s, " +
+                           (every.known ? "from " : "assumed: ") + printable(every.source, 300);
+    if (age > limit)
         r->add("host", "cache.fresh", Level::fail,
-               "last successful sync " + age_text + " (more than " + std::to_string(kStaleIntervals) +
-                   " timer intervals of " + std::to_string(kSyncInterval) + " s): the cache is stale" +
+               "last successful sync " + age_text + ", more than " + std::to_string(kStaleIntervals) +
+                   " timer intervals (" + interval + "): the cache is stale" +
                    (s.last_error.empty() ? "" : "; last error: " + s.last_error),
                "dirbind sync; systemctl status dirbind-sync.timer dirbind-sync.service");
     else
-        r->add("host", "cache.fresh", Level::ok, "last successful sync " + age_text);
-    if (!s.last_error.empty() && age <= kStaleIntervals * kSyncInterval)
+        r->add("host", "cache.fresh", Level::ok, "last successful sync " + age_text + " (" + interval + ")");
+    if (!s.last_error.empty() && age <= limit)
         r->add("host", "sync.error", Level::warn, "the last sync attempt failed: " + s.last_error,
                "dirbind sync");
 }
@@ -144,175 +161,7 @@ void check_nsswitch(Report* r) {
     }
 }
 
-// ---- PAM ---------------------------------------------------------------------------------------
-
-struct PamLine {
-    std::string type, control, module, file;
-    int line = 0;
-};
-
-// Reads a PAM service file the way libpam does: '#' comments, '\' continuations, a leading '-'
-// on the type, bracketed controls with spaces inside, "@include", "include" and "substack".
-void read_pam(const std::string& dir, const std::string& name, int depth, std::vector<PamLine>* out,
-              std::vector<std::string>* problems) {
-    std::string path = name[0] == '/' ? name : dir + "/" + name;
-    if (depth > 8) {
-        problems->push_back(path + ": includes nested too deeply");
-        return;
-    }
-    std::ifstream in(path);
-    if (!in) {
-        problems->push_back(path + ": cannot read it");
-        return;
-    }
-    std::string line, acc;
-    int no = 0, start = 0;
-    while (std::getline(in, line)) {
-        ++no;
-        if (acc.empty()) start = no;
-        if (!line.empty() && line.back() == '\\') {
-            acc += line.substr(0, line.size() - 1) + " ";
-            continue;
-        }
-        acc += line;
-        std::string text = acc.substr(0, acc.find('#'));
-        acc.clear();
-        std::vector<std::string> w = words_of(text);
-        if (w.empty()) continue;
-        if (w[0] == "@include") {
-            if (w.size() > 1) read_pam(dir, w[1], depth + 1, out, problems);
-            continue;
-        }
-        PamLine pl;
-        pl.file = path;
-        pl.line = start;
-        pl.type = w[0][0] == '-' ? w[0].substr(1) : w[0];
-        std::size_t i = 1;
-        if (i < w.size() && w[i][0] == '[') {
-            std::string ctl = w[i];
-            while (ctl.back() != ']' && ++i < w.size()) ctl += " " + w[i];
-            pl.control = ctl;
-        } else if (i < w.size()) {
-            pl.control = w[i];
-        }
-        ++i;
-        if (i < w.size()) pl.module = w[i];
-        if (pl.control == "include" || pl.control == "substack") {
-            if (!pl.module.empty()) {
-                std::vector<PamLine> sub;
-                read_pam(dir, pl.module, depth + 1, &sub, problems);
-                for (const auto& s : sub)
-                    if (s.type == pl.type) out->push_back(s);
-            }
-            continue;
-        }
-        out->push_back(pl);
-    }
-}
-
-bool is_dirbind(const std::string& module) {
-    std::size_t slash = module.rfind('/');
-    return module.substr(slash == std::string::npos ? 0 : slash + 1) == "pam_dirbind.so";
-}
-
-// A control that can end the stack with success before later modules run.
-bool ends_on_success(const std::string& control) {
-    return control == "sufficient" || control.find("success=done") != std::string::npos;
-}
-
-void check_pam(Report* r) {
-    std::string dir = env_or("DIRBIND_PAM_DIR", "/etc/pam.d");
-    std::vector<PamLine> stack;
-    std::vector<std::string> problems;
-    read_pam(dir, "sshd", 0, &stack, &problems);
-    for (const auto& p : problems) r->add("host", "pam.read", Level::fail, p);
-    if (!problems.empty() && stack.empty()) return;
-    const char* what[] = {"auth", "account", "session", "password"};
-    const char* role[] = {"directory passwords and verification codes are not checked",
-                          "user state, login methods, revoked keys and the root rule are not enforced",
-                          "homes and ~/.ssh/authorized_keys are not created or rebuilt at login",
-                          "directory users are not told to change their password in the directory"};
-    const char* line[] = {"auth [success=done ignore=ignore default=die] pam_dirbind.so",
-                          "account required pam_dirbind.so", "session required pam_dirbind.so",
-                          "password requisite pam_dirbind.so"};
-    for (int t = 0; t < 4; ++t) {
-        std::vector<const PamLine*> mine;
-        const PamLine* ender = nullptr;
-        const PamLine* ender_before = nullptr;
-        for (const PamLine& l : stack) {
-            if (l.type != what[t]) continue;
-            if (is_dirbind(l.module)) {
-                mine.push_back(&l);
-                if (mine.size() == 1) ender_before = ender;
-            } else if (ender == nullptr && ends_on_success(l.control)) {
-                ender = &l;
-            }
-        }
-        std::string stackname = dir + "/sshd";
-        if (mine.empty()) {
-            r->add("host", "pam.stack", Level::fail,
-                   stackname + ": pam_dirbind.so is not in the " + what[t] +
-                       " stack (includes followed): " + role[t],
-                   std::string("add \"") + line[t] + "\" before \"@include common-" + what[t] + "\" in " +
-                       stackname + " (docs/pam.md)");
-            continue;
-        }
-        const PamLine& first = *mine.front();
-        std::string where = first.file + ":" + std::to_string(first.line);
-        if (ender_before != nullptr) {
-            r->add("host", "pam.stack", Level::fail,
-                   where + ": pam_dirbind.so comes after " + ender_before->module + " (" +
-                       ender_before->control + ", " + ender_before->file + ":" +
-                       std::to_string(ender_before->line) + "), which can end the " + what[t] +
-                       " stack before it runs",
-                   "move the pam_dirbind.so line before it (docs/pam.md)");
-            continue;
-        }
-        if (t == 1 && first.control != "required" && first.control != "requisite" &&
-            first.control.find("default=die") == std::string::npos &&
-            first.control.find("default=bad") == std::string::npos) {
-            r->add("host", "pam.stack", Level::fail,
-                   where + ": account control \"" + first.control + "\" cannot refuse a login",
-                   std::string("use \"") + line[t] + "\"");
-            continue;
-        }
-        r->add("host", "pam.stack", mine.size() > 1 ? Level::warn : Level::ok,
-               where + ": pam_dirbind.so in the " + what[t] + " stack (" + first.control + ")" +
-                   (mine.size() > 1
-                        ? "; listed " + std::to_string(mine.size()) + " times: it runs more than once"
-                        : ""),
-               mine.size() > 1 ? "keep it in /etc/pam.d/sshd or in the common-* files, not both" : "");
-    }
-}
-
 // ---- sshd --------------------------------------------------------------------------------------
-
-// Runs argv with a bounded output; stdout+stderr. -1 when it cannot be run.
-int run_capture(const std::vector<std::string>& argv, std::string* out) {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
-    pid_t pid = ::fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        ::dup2(fds[1], 1);
-        ::dup2(fds[1], 2);
-        std::vector<char*> a;
-        for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-        a.push_back(nullptr);
-        ::execv(a[0], a.data());
-        ::_exit(127);
-    }
-    ::close(fds[1]);
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fds[0], buf, sizeof buf)) > 0)
-        if (out->size() < (1u << 20)) out->append(buf, static_cast<std::size_t>(n));
-    ::close(fds[0]);
-    int st = 0;
-    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 // sshd's rule for AuthorizedKeysCommand: the program and every directory above it owned by root
 // and not writable by group or others.
@@ -328,30 +177,48 @@ std::string unsafe_path(const std::string& path) {
     }
 }
 
-void check_sshd(std::uint32_t policy, bool have_policy, Report* r) {
-    std::string sshd = env_or("DIRBIND_SSHD", "/usr/sbin/sshd");
-    if (::access(sshd.c_str(), X_OK) != 0) {
-        r->add("host", "sshd.config", Level::warn, sshd + " is not installed: sshd checks skipped");
-        return;
-    }
+struct Sshd {
+    std::string path;
+    bool installed = false;
+    std::string error;  // sshd -T's first line when it failed
+    std::map<std::string, std::string> kv;  // sshd -T: keyword (lower case) → first value
+};
+
+Sshd read_sshd() {
+    Sshd d;
+    d.path = env_or("DIRBIND_SSHD", "/usr/sbin/sshd");
+    d.installed = ::access(d.path.c_str(), X_OK) == 0;
+    if (!d.installed) return d;
     std::string out;
-    std::vector<std::string> argv = {sshd, "-T"};
+    std::vector<std::string> argv = {d.path, "-T"};
     if (const char* f = std::getenv("DIRBIND_SSHD_CONFIG")) argv.insert(argv.end(), {"-f", f});
-    int rc = run_capture(argv, &out);
-    if (rc != 0) {
-        r->add("host", "sshd.config", Level::fail,
-               sshd + " -T failed (" + printable(out.substr(0, out.find('\n')), 200) +
-                   "): the effective sshd configuration cannot be checked",
-               "sshd -t; run dirbind doctor as root");
-        return;
+    if (run_capture(argv, &out) != 0) {
+        d.error = printable(out.substr(0, out.find('\n')), 200);
+        if (d.error.empty()) d.error = "no output";
+        return d;
     }
-    std::map<std::string, std::string> kv;
     std::istringstream in(out);
     for (std::string line; std::getline(in, line);) {
         std::size_t sp = line.find(' ');
-        if (sp != std::string::npos && !kv.count(line.substr(0, sp)))
-            kv[line.substr(0, sp)] = line.substr(sp + 1);
+        if (sp != std::string::npos && !d.kv.count(line.substr(0, sp)))
+            d.kv[line.substr(0, sp)] = line.substr(sp + 1);
     }
+    return d;
+}
+
+void check_sshd(Sshd d, std::uint32_t policy, bool have_policy, Report* r) {
+    const std::string& sshd = d.path;
+    if (!d.installed) {
+        r->add("host", "sshd.config", Level::warn, sshd + " is not installed: sshd checks skipped");
+        return;
+    }
+    if (!d.error.empty()) {
+        r->add("host", "sshd.config", Level::fail,
+               sshd + " -T failed (" + d.error + "): the effective sshd configuration cannot be checked",
+               "sshd -t; run dirbind doctor as root");
+        return;
+    }
+    std::map<std::string, std::string>& kv = d.kv;
     std::string src = "sshd -T";
     if (kv["usepam"] != "yes")
         r->add("host", "sshd.usepam", Level::fail,
@@ -490,13 +357,16 @@ void check_directory(const Config& cfg, const std::string& some_user, Report* r)
 void check_host(const Config& cfg, Report* r) {
     std::uint32_t policy = 0;
     std::string some_user;
-    check_cache(cfg, r, &policy, &some_user);
+    Sshd sshd = read_sshd();
+    check_cache(cfg, sshd.kv["authorizedkeyscommanduser"], r, &policy, &some_user);
     bool have_policy = false;
     for (const Check& c : r->checks())
         if (c.id == "cache.present" && c.level == Level::ok) have_policy = true;
     check_nsswitch(r);
-    check_pam(r);
-    check_sshd(policy, have_policy, r);
+    // OpenSSH 9.8 and later name the PAM service (PAMServiceName); before, it is "sshd".
+    std::string service = sshd.kv.count("pamservicename") ? sshd.kv["pamservicename"] : "sshd";
+    check_pam(service, r);
+    check_sshd(sshd, policy, have_policy, r);
     check_timer(cfg, r);
     check_directory(cfg, some_user, r);
 }

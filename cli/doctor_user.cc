@@ -18,6 +18,7 @@
 #include "provisioning/provision.h"
 #include "provisioning/strict_modes.h"
 #include "provisioning/user_keys.h"
+#include "sudo_report.h"
 #include "sync/sync_status.h"
 #include "system/log.h"
 
@@ -71,6 +72,7 @@ private:
     bool identity();
     void methods();
     void keys();
+    void sudo();
     void files();
     void pasted_key();
     void fix();
@@ -87,6 +89,7 @@ private:
     bool nss_ok_ = false;
     std::uint32_t uid_ = 0, gid_ = 0, flags_ = 0;
     std::string home_;
+    std::string sudo_;  // effective_sudo()
     std::vector<CachedKey> keys_;
     SyncStatus status_;
 };
@@ -130,6 +133,7 @@ bool UserDoctor::identity() {
             ctx_.account.public_key_auth = (u.flags & cachefmt::kUserPublicKeyAuth) != 0;
             ctx_.account.mfa_enrolled = (u.flags & cachefmt::kUserHasTotp) != 0;
             ctx_.account.keys = lines_of(keys_);
+            sudo_ = effective_sudo(cfg_, u);
         }
     }
     ctx_.cache = facts.cache;
@@ -250,17 +254,28 @@ void UserDoctor::methods() {
         add("user", "method.password", Level::warn,
             "password: allowed by the policy, but the directory holds no password for " + name_,
             "set a password for the user in the directory");
-    else {
+    // pam_dirbind checks passwords and codes against secrets.db: without it both are refused
+    // (PAM_AUTHINFO_UNAVAIL), whatever the policy says.
+    ScopedCache secrets(cfg_.cache_dir.c_str(), cachefmt::kSecrets);
+    Pin pin;
+    bool secrets_ok = pin.acquire(secrets.get()) == Err::ok;
+    bool secrets_known = secrets_ok || ::geteuid() == 0;
+    if (d.verdict == Verdict::allow && has_hash && !secrets_ok && secrets_known)
+        add("user", "method.password", Level::fail,
+            std::string("password: allowed, but ") + secrets.path() +
+                (::access(secrets.path(), F_OK) == 0 ? " cannot be trusted (owner, mode or content)"
+                                                     : " does not exist") +
+                ": pam_dirbind cannot check the password and refuses it",
+            "dirbind sync --force  # rewrites secrets.db root-owned, 0600");
+    else if (d.verdict == Verdict::allow && has_hash) {
         any = true;
         add("user", "method.password", Level::ok,
             std::string("password: allowed (keyboard-interactive") +
                 (mfa ? ", then the verification code)" : ")"));
     }
     if (mfa) {
-        ScopedCache secrets(cfg_.cache_dir.c_str(), cachefmt::kSecrets);
-        Pin pin;
         SecretView sv;
-        if (pin.acquire(secrets.get()) != Err::ok) {
+        if (!secrets_ok) {
             add("user", "method.mfa", Level::warn,
                 std::string("MFA: required; cannot read ") + secrets.path() +
                     " to check the TOTP secret (run as root)");
@@ -309,6 +324,18 @@ void UserDoctor::keys() {
     if (n > 0 && (ctx_.policy & cachefmt::kPublicKeyAuth) == 0)
         add("keys", "key.served", Level::warn,
             "public keys are off for this system: sshd is given none of these keys");
+}
+
+// Not a login failure, but the admin guide's most asked one: sudo refusing a directory admin.
+void UserDoctor::sudo() {
+    if (sudo_.rfind("no (", 0) != 0) {
+        add("user", "user.sudo", Level::ok, "sudo: " + sudo_);
+        return;
+    }
+    bool no_hash = sudo_.find("no password hash") != std::string::npos;
+    add("user", "user.sudo", Level::warn, "sudo: " + sudo_ + ": sudo refuses " + name_,
+        no_hash ? "give the user sudo: nopasswd in the directory, or use a source that hands out password hashes"
+                : "dirbind check-config (sudo groups); dirbind lookup user " + name_);
 }
 
 void UserDoctor::files() {
@@ -379,6 +406,7 @@ void UserDoctor::run() {
         return;
     }
     methods();
+    sudo();
     keys();
     if (o_.key) pasted_key();
     if (o_.fix) fix();

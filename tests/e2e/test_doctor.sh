@@ -93,6 +93,11 @@ chmod 0664 /home/alice/.ssh/authorized_keys
 doc alice
 fails "authorized_keys 0664" "/home/alice/.ssh/authorized_keys: group-writable (owner alice, mode 0664); sshd's StrictModes refuses it (\"bad ownership or modes\")" \
     "chmod 600 /home/alice/.ssh/authorized_keys"
+chmod 0602 /home/alice/.ssh/authorized_keys
+doc alice
+fails "authorized_keys 0602" "/home/alice/.ssh/authorized_keys: world-writable (owner alice, mode 0602); sshd's StrictModes refuses it (\"bad ownership or modes\")" \
+    "chmod 600 /home/alice/.ssh/authorized_keys"
+chmod 0664 /home/alice/.ssh/authorized_keys   # for --fix below
 chown root:root /home/alice/.ssh
 doc alice
 fails "~/.ssh owned by root" "/home/alice/.ssh: owned by root, not alice (owner root, mode 0700); dirbind does not rebuild authorized_keys in a directory the user does not own" \
@@ -120,6 +125,68 @@ nofail "repaired by hand and --fix: alice"
 login_key alice alice 'id -un'
 expect_login "after the repairs alice logs in"
 
+# ---- the other refusals of docs/pam.md and docs/admin-guide.md (docs/doctor.md, the audit table)
+# publish_doc SYSTEM ALICE_EXTRA [HASH]: the system switches, alice with her key and ALICE_EXTRA
+# fields, and bob, whose uid is reserved (the sync skips him).
+publish_doc() {
+    directory_publish <<EOF
+system: {$1}
+users:
+  - {name: alice, uid: 5001, gid: 5001, ${3-password_hash: "$HASH",} ssh_keys: [{name: laptop, key: "$(pub alice)"}]${2:+, $2}}
+  - {name: bob, uid: 42, gid: 42}
+EOF
+    dsync
+}
+publish_doc "password_auth: true, public_key_auth: true, root_login: false" "state: suspended"
+doc alice
+fails "suspended" "state suspended in the directory: pam_dirbind refuses every login" \
+    "activate the user in the directory, then: dirbind sync"
+login_key alice alice 'id -un'
+expect_refused "suspended: refused, as doctor says"
+doc bob
+check "skipped by the sync: exit 1" 1 "$DOC_RC"
+contains "skipped by the sync: the reason" "FAIL  bob is skipped by the last sync: " "$DOC"
+contains "skipped by the sync: the fix" "      fix: fix the record in the directory (dirbind check-config lists every problem), then: dirbind sync" "$DOC"
+doc root
+contains "root rule" "warn  the directory forbids root login over ssh: pam_dirbind refuses it" "$DOC"
+publish_doc "password_auth: true, public_key_auth: false" ""
+doc alice
+contains "public keys off for the system" "warn  public key: refused: Public-key login is disabled on this system by the directory." "$DOC"
+check "public keys off, password on: a login still works" 0 "$DOC_RC"
+publish_doc "password_auth: false, public_key_auth: true" "public_key_auth: false"
+doc alice
+contains "public keys off for the user" "warn  public key: refused: Public-key login is disabled for your account by the directory." "$DOC"
+fails "no method left" "no login method works for alice on this host" "see the refused methods above"
+publish_doc "password_auth: true, public_key_auth: true" "sudo: password" ""
+doc alice
+contains "sudo: password without a hash" "warn  sudo: no (the directory says password, but it holds no password hash for this user, so sudo cannot check one: give nopasswd, or use a source with password hashes): sudo refuses alice" "$DOC"
+contains "no password hash" "warn  password: allowed by the policy, but the directory holds no password for alice" "$DOC"
+publish
+mv /var/lib/dirbind/secrets.db "$T/secrets.saved"
+doc alice
+fails "secrets.db missing" "password: allowed, but /var/lib/dirbind/secrets.db does not exist: pam_dirbind cannot check the password and refuses it" \
+    "dirbind sync --force  # rewrites secrets.db root-owned, 0600"
+mv "$T/secrets.saved" /var/lib/dirbind/secrets.db
+cp /etc/passwd "$T/passwd.good"   # useradd would see the directory's alice through NSS
+echo 'alice:x:6001:6001::/nonexistent:/usr/sbin/nologin' >>/etc/passwd
+doc alice
+fails "a local account of the same name" "a local account alice in /etc/passwd shadows the directory user: the local account wins and pam_dirbind ignores the name" \
+    "remove or rename the local account (userdel alice) or rename the directory user"
+cp "$T/passwd.good" /etc/passwd
+mv /var/lib/dirbind/identity.db "$T/identity.saved"
+doc
+fails "cache missing" "cache /var/lib/dirbind/identity.db does not exist: no directory user resolves (never synced?)" "dirbind sync; dirbind status"
+mv "$T/identity.saved" /var/lib/dirbind/identity.db
+cp /etc/dirbind/dirbind.yaml "$T/config.good"
+echo 'bogus_key: 1' >>/etc/dirbind/dirbind.yaml
+doc alice
+check "config refused: exit 1" 1 "$DOC_RC"
+contains "config refused: named" "FAIL  /etc/dirbind/dirbind.yaml" "$DOC"
+contains "config refused: fix" "      fix: dirbind check-config; fix the file it names" "$DOC"
+cp "$T/config.good" /etc/dirbind/dirbind.yaml
+doc alice
+nofail "the audit's setups undone"
+
 # ---- host
 cp /etc/nsswitch.conf "$T/nsswitch.good"
 sed -i -E 's/^(passwd:.*) dirbind/\1/' /etc/nsswitch.conf
@@ -128,18 +195,69 @@ fails "dirbind missing from nsswitch" "/etc/nsswitch.conf: dirbind is missing fr
     "edit /etc/nsswitch.conf: passwd: files dirbind"
 doc alice
 fails "user: not resolving through NSS" "alice does not resolve through NSS (getent passwd alice is empty): sshd says \"Invalid user\""
+sed -i -E 's/^(shadow:.*) dirbind/\1/' /etc/nsswitch.conf
+doc
+fails "dirbind missing from nsswitch's shadow line" "/etc/nsswitch.conf: dirbind is missing from the shadow line: directory users are refused by pam_unix's account step" \
+    "edit /etc/nsswitch.conf: shadow: files dirbind"
 cp "$T/nsswitch.good" /etc/nsswitch.conf
 
 cp /etc/pam.d/sshd "$T/pam.good"
 sed -i '/^session *[a-z]* *pam_dirbind.so/d' /etc/pam.d/sshd
 doc
 fails "pam_dirbind missing from the session stack" "/etc/pam.d/sshd: pam_dirbind.so is not in the session stack (includes followed): homes and ~/.ssh/authorized_keys are not created or rebuilt at login" \
-    "add \"session required pam_dirbind.so\" before \"@include common-session\" in /etc/pam.d/sshd (docs/pam.md)"
+    "add \"session requisite pam_dirbind.so\" before \"@include common-session\" in /etc/pam.d/sshd (docs/pam.md)"
 cp "$T/pam.good" /etc/pam.d/sshd
+
+# A pam_dirbind line that a jump before it skips is not in a working position (libpam counts
+# the modules a [success=N] jumps over): here pam_unix's success would skip it.
+{ printf '%s\n' 'auth [success=1 default=ignore] pam_unix.so nullok' \
+      'auth [success=done ignore=ignore default=die] pam_dirbind.so' 'auth requisite pam_deny.so' \
+      'auth required pam_permit.so'
+  grep -v -e '^auth' -e '@include common-auth' "$T/pam.good"; } >/etc/pam.d/sshd
+doc
+fails "pam_dirbind jumped over by pam_unix's success=1" "/etc/pam.d/sshd:2: pam_dirbind.so does not always run in the auth stack: pam_unix.so ([success=1 default=ignore], /etc/pam.d/sshd:1) jumps over it when it returns success; then directory passwords and verification codes are not checked" \
+    "move the pam_dirbind.so line before pam_unix.so (/etc/pam.d/sshd:1), as docs/pam.md shows"
+# The same lines with pam_dirbind first: it always runs.
+{ printf '%s\n' 'auth [success=done ignore=ignore default=die] pam_dirbind.so' \
+      'auth [success=1 default=ignore] pam_unix.so nullok' 'auth requisite pam_deny.so' 'auth required pam_permit.so'
+  grep -v -e '^auth' -e '@include common-auth' "$T/pam.good"; } >/etc/pam.d/sshd
+doc
+contains "pam_dirbind before the jump: ok" "ok    /etc/pam.d/sshd:1: pam_dirbind.so in the auth stack ([success=done ignore=ignore default=die])" "$DOC"
+# A jump inside a substack stays there: the substack counts as one module around it.
+printf '%s\n' 'auth [success=1 default=ignore] pam_unix.so nullok' 'auth requisite pam_deny.so' >/etc/pam.d/dirbind-sub
+{ echo 'auth substack dirbind-sub'; echo 'auth [success=done ignore=ignore default=die] pam_dirbind.so'
+  grep -v -e '^auth' -e '@include common-auth' "$T/pam.good"; } >/etc/pam.d/sshd
+doc
+contains "a jump inside a substack does not skip what follows it" "ok    /etc/pam.d/sshd:2: pam_dirbind.so in the auth stack" "$DOC"
+rm /etc/pam.d/dirbind-sub
+# A module under the wrong type: account's line typed "acount" (libpam: an always-failing line),
+# then written as a session line; then a control that cannot refuse.
+sed -E 's/^account +requisite +pam_dirbind.so/acount requisite pam_dirbind.so/' "$T/pam.good" >/etc/pam.d/sshd
+doc
+fails "a misspelt type" "/etc/pam.d/sshd:7: unknown type \"acount\": libpam logs \"illegal module type\" and installs a line that always fails"
+fails "a misspelt type: no account line" "/etc/pam.d/sshd: pam_dirbind.so is not in the account stack (includes followed): user state, login methods, revoked keys and the root rule are not enforced" \
+    "add \"account requisite pam_dirbind.so\" before \"@include common-account\" in /etc/pam.d/sshd (docs/pam.md)"
+sed -E 's/^account +requisite +pam_dirbind.so/session requisite pam_dirbind.so/' "$T/pam.good" >/etc/pam.d/sshd
+doc
+fails "the account line typed as session" "/etc/pam.d/sshd: pam_dirbind.so is not in the account stack (includes followed): user state, login methods, revoked keys and the root rule are not enforced"
+sed -E 's/^(account +)requisite( +pam_dirbind.so)/\1optional\2/' "$T/pam.good" >/etc/pam.d/sshd
+doc
+fails "account optional" "/etc/pam.d/sshd:7: account control \"optional\" lets a refusal of pam_dirbind.so pass: user state, login methods, revoked keys and the root rule are not enforced" \
+    "use \"account requisite pam_dirbind.so\""
+cp "$T/pam.good" /etc/pam.d/sshd
+doc
+nofail "PAM restored"
 
 sandbox_sshd_config /etc/ssh/sshd_config.e2e "AuthorizedKeysCommand none"
 doc
 fails "sshd without AuthorizedKeysCommand" "sshd -T: no AuthorizedKeysCommand: directory keys reach sshd only through authorized_keys files written at login, so a first key login fails"
+sandbox_sshd_config /etc/ssh/sshd_config.e2e "UsePAM no"
+doc
+fails "UsePAM no" "sshd -T: UsePAM is no: pam_dirbind never runs and directory users cannot log in" \
+    "UsePAM yes in /etc/ssh/sshd_config, then: systemctl reload ssh"
+sandbox_sshd_config /etc/ssh/sshd_config.e2e "AuthorizedKeysCommandUser nosuchuser"
+doc
+fails "AuthorizedKeysCommandUser missing" "sshd -T: AuthorizedKeysCommandUser \"nosuchuser\" does not exist: sshd does not run the command"
 sandbox_sshd_config /etc/ssh/sshd_config.e2e "AuthorizedKeysCommandUser root"
 doc
 fails "AuthorizedKeysCommand run as root" "sshd -T: AuthorizedKeysCommandUser is root (uid 0): the command must run unprivileged"
@@ -162,8 +280,51 @@ s = json.load(open(p)); s["last_success"] -= 3600; json.dump(s, open(p, "w"))
 EOF
 doc
 contains "stale cache: FAIL" "FAIL  last successful sync 36" "$DOC"
+contains "stale cache: no timer here, 60 s assumed and said" "timer intervals (timer interval 60 s, assumed: no dirbind-sync.timer unit file found): the cache is stale" "$DOC"
 contains "stale cache: fix" "      fix: dirbind sync; systemctl status dirbind-sync.timer dirbind-sync.service" "$DOC"
 dsync
+
+# ---- freshness against the timer's own interval: the shipped unit, then a drop-in
+age_by() {  # age_by SECONDS: the last successful sync is that much older
+    python3 -c 'import json, sys
+p = "/var/lib/dirbind/status.json"
+s = json.load(open(p)); s["last_success"] -= int(sys.argv[1]); json.dump(s, open(p, "w"))' "$1"
+}
+install -D -m 0644 "$SRC/packaging/systemd/dirbind-sync.timer" /etc/systemd/system/dirbind-sync.timer
+doc
+contains "the shipped timer: minutely" "(timer interval 60 s, from /etc/systemd/system/dirbind-sync.timer: OnCalendar=minutely)" "$DOC"
+mkdir -p /etc/systemd/system/dirbind-sync.timer.d
+printf '[Timer]\nOnCalendar=\nOnCalendar=*:0/5\n' >/etc/systemd/system/dirbind-sync.timer.d/every5.conf
+age_by 700
+doc
+check "a 5-minute timer: 700 s is fresh" 0 "$DOC_RC"
+contains "a 5-minute timer: its interval and where it comes from" "(timer interval 300 s, from /etc/systemd/system/dirbind-sync.timer, /etc/systemd/system/dirbind-sync.timer.d/every5.conf: OnCalendar=*:0/5)" "$DOC"
+age_by 300
+doc
+contains "a 5-minute timer: 1000 s is stale" "timer intervals (timer interval 300 s, from /etc/systemd/system/dirbind-sync.timer, /etc/systemd/system/dirbind-sync.timer.d/every5.conf: OnCalendar=*:0/5): the cache is stale" "$DOC"
+rm -r /etc/systemd/system/dirbind-sync.timer /etc/systemd/system/dirbind-sync.timer.d
+dsync
+
+# ---- the cache opened as its readers open it
+mv /home/alice/.ssh/authorized_keys "$T/ak.saved"   # keys only through AuthorizedKeysCommand
+chmod 0700 /var/lib/dirbind
+doc
+fails "cache dir 0700: the keys user cannot open identity.db" "/var/lib/dirbind/identity.db: dirbind-keys (AuthorizedKeysCommandUser) cannot open it (Permission denied): sshd gets no directory keys from AuthorizedKeysCommand (a key login then works only through an authorized_keys file)" \
+    "chmod o+x /var/lib/dirbind"
+fails "cache dir 0700: nobody cannot open identity.db" "/var/lib/dirbind/identity.db: nobody (an unprivileged program's NSS) cannot open it (Permission denied): NSS in unprivileged programs does not resolve directory users" \
+    "chmod o+x /var/lib/dirbind"
+check "cache dir 0700: as doctor says, nobody does not resolve alice" "" "$(setpriv --reuid=nobody --regid=nogroup --clear-groups getent passwd alice)"
+login_key alice alice 'id -un'
+expect_refused "cache dir 0700: as doctor says, the key login fails"
+chmod 0755 /var/lib/dirbind
+chmod 0644 /var/lib/dirbind/secrets.db
+doc
+fails "secrets.db 0644" "/var/lib/dirbind/secrets.db: dirbind-keys (AuthorizedKeysCommandUser) can open it: password hashes and TOTP secrets are exposed" \
+    "chown root: /var/lib/dirbind/secrets.db; chmod 600 /var/lib/dirbind/secrets.db"
+chmod 0600 /var/lib/dirbind/secrets.db
+doc
+contains "readers restored" "ok    identity.db opens as dirbind-keys (AuthorizedKeysCommandUser) and nobody (an unprivileged program's NSS); secrets.db opens for neither" "$DOC"
+mv "$T/ak.saved" /home/alice/.ssh/authorized_keys
 
 directory_unreachable
 doc
