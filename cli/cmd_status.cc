@@ -13,16 +13,22 @@
 
 namespace dirbind::cli {
 namespace {
-std::string when(std::uint64_t t) {
-    if (t == 0) return "never";
+std::string utc(std::uint64_t t) {
     char buf[64];
     std::time_t tt = static_cast<std::time_t>(t);
     std::tm tm{};
     gmtime_r(&tt, &tm);
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    long long age = static_cast<long long>(std::time(nullptr)) - static_cast<long long>(t);
-    return std::string(buf) + " (" + std::to_string(age) + " s ago)";
+    return buf;
 }
+long long from_now(std::uint64_t t) {
+    return static_cast<long long>(t) - static_cast<long long>(std::time(nullptr));
+}
+std::string when(std::uint64_t t) {
+    if (t == 0) return "never";
+    return utc(t) + " (" + std::to_string(-from_now(t)) + " s ago)";
+}
+std::string until(std::uint64_t t) { return utc(t) + " (in " + std::to_string(from_now(t)) + " s)"; }
 const char* yn(std::uint32_t bits, std::uint32_t bit) { return (bits & bit) ? "yes" : "no"; }
 }  // namespace
 
@@ -63,6 +69,9 @@ int cmd_status(const Args& a) {
         std::printf("\n");
     }
     std::printf("last attempt: %s\n", when(s.last_attempt).c_str());
+    if (s.retry_after > static_cast<std::uint64_t>(std::time(nullptr)))
+        std::printf("next request: not before %s: the source answered 429 Too Many Requests\n",
+                    until(s.retry_after).c_str());
     std::printf("last error:   %s\n", s.last_error.empty() ? "none" : s.last_error.c_str());
     return have && s.last_error.empty() ? 0 : 1;
 }

@@ -46,6 +46,7 @@ SyncStatus read_sync_status(const std::string& cache_dir) {
     u64("last_change", &s.last_change);
     u64("requests", &s.requests);
     if (j.contains("not_modified") && j["not_modified"].is_boolean()) s.not_modified = j["not_modified"].get<bool>();
+    u64("retry_after", &s.retry_after);
     return s;
 }
 
@@ -76,6 +77,7 @@ SyncRecord::SyncRecord(const Config& cfg)
 void SyncRecord::succeeded(std::uint64_t attempt, const SyncReport& report, const FetchState& fetched) {
     s_.last_attempt = s_.last_success = attempt;
     s_.last_error.clear();
+    s_.retry_after = 0;
     if (!report.not_modified) {
         s_.users = report.users;
         s_.groups = report.groups;
@@ -111,7 +113,8 @@ void SyncRecord::write(bool durable) {
                         {"skipped", s.skipped},           {"duration_ms", s.duration_ms},
                         {"etag", s.etag},                 {"last_modified", s.last_modified},
                         {"fingerprint", s.fingerprint},   {"last_change", s.last_change},
-                        {"requests", s.requests},         {"not_modified", s.not_modified}};
+                        {"requests", s.requests},         {"not_modified", s.not_modified},
+                        {"retry_after", s.retry_after}};
     AtomicWriteOptions o;
     o.mode = 0644;
     o.sync = durable;
