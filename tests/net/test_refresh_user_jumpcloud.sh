@@ -81,7 +81,7 @@ check "active user: answers" 0 "$rc"
 check "active user: the full verdict" "$(printf 'user user00001\n'; answer active yes yes "$k1")" "$out"
 check "two requests" 2 "$(requests_seen ' 200 ')"
 check "one signed system request" 1 "$(requests_seen "/api/systems/$SYS ")"
-check "one user request" 1 "$(requests_seen "/api/systemusers/5f0000000000000000000001 ")"
+check "one user request" 1 "$(requests_seen "/api/systemusers/5f0000000000000000000001?fields=_id%20username[^ ]* 200")"
 refresh user00005
 check "managed-uid user: answers" "$(printf 'user user00005\n'; answer active yes yes "$(key_of 5)")" "$out"
 
@@ -108,7 +108,7 @@ clear_requests
 refresh user00002
 check "deleted (404): answers" 0 "$rc"
 check "deleted (404): gone" "$(printf 'gone\nend')" "$out"
-check "deleted: the double answered 404" 1 "$(requests_seen "/api/systemusers/5f0000000000000000000002 404")"
+check "deleted: the double answered 404" 1 "$(requests_seen "/api/systemusers/5f0000000000000000000002?fields=[^ ]* 404")"
 
 jc 'u(3)["systemUsername"] = "third"'
 refresh user00003
