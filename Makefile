@@ -38,10 +38,10 @@ CXXFLAGS  += -std=c++20 $(WARN) $(HARDEN)
 # --as-needed: a library no object uses costs every `dirbind authorized-keys` its load time.
 LDFLAGS   += -Wl,-z,relro,-z,now -Wl,--as-needed
 ASANFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-# The core's libraries; the plugin adds NET_LIBS. Nothing here may pull in libcurl or libcrypto
-# (tests/cli/test_lean_binaries.sh): sshd starts the core for every login.
+# The core's libraries; the plugin adds NET_LIBS. Nothing here may pull in libcurl, libcrypto
+# or libldap (tests/cli/test_lean_binaries.sh): sshd starts the core for every login.
 LIBS      := -lyaml-cpp -lnettle -lhogweed -lgmp -lcrypt -lpthread
-NET_LIBS  := -lcurl -lcrypto
+NET_LIBS  := -lcurl -lcrypto -lldap -llber
 # The NSS module is loaded into every process: no exceptions, no RTTI, no libstdc++
 # (DIRBIND_FREESTANDING leaves the C++ half of system/error.h out).
 NSSFLAGS  := -fno-exceptions -fno-rtti -DDIRBIND_FREESTANDING

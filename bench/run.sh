@@ -97,6 +97,7 @@ home: $d/home/%u
 local_passwd: $d/local_passwd
 local_group: $d/local_group
 EOC
+    export DIRBIND_CACHE_DIR=$d/cache  # every dirbind program of this size reads that cache
     say "$n users: dirbind sync (timeout ${SYNC_TIMEOUT}s)"
     json_bytes=$(stat -c %s "$d/directory.json")
     rc=0

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "commands.h"
+#include "sudo_report.h"
 #include "config/config.h"
 #include "directory/validate.h"
 #include "sync/source.h"
@@ -25,6 +26,8 @@ int cmd_check_config(const Args& a) {
     }
     std::printf("config %s: ok (source: %s, cache: %s)\n", a.config.c_str(), describe_source(cfg).c_str(),
                 cfg.cache_dir.c_str());
+    // Warnings, not problems: the exit status stays about the config and the directory.
+    for (const std::string& w : sudo_rule_warnings(cfg)) std::printf("warning: sudo: %s\n", w.c_str());
     std::vector<Skipped> skipped;
     // Each skipped record is also logged by the validator; here the list is the report.
     set_log_sink([](LogLevel, const std::string&) {});

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // cmd_lookup.cc — `dirbind lookup user|group NAME|ID`: the cache's answer, as NSS gives it,
-// plus what NSS cannot show (state, sudo, keys).
+// plus what NSS cannot show (state, the effective sudo right, keys).
 #include <cstdio>
 #include <string>
 
@@ -11,14 +11,15 @@
 #include "config/config.h"
 #include "directory/model.h"
 #include "openssh/sshkey.h"
+#include "sudo_report.h"
 
 namespace dirbind::cli {
 namespace {
 
-void print_user(const UserView& u) {
+void print_user(const Config& cfg, const UserView& u) {
     std::printf("%s:x:%u:%u:%s:%s:%s\n", u.name, u.uid, u.gid, u.gecos, u.home, u.shell);
     std::printf("state:           %s\n", to_string(static_cast<UserState>(u.state)));
-    std::printf("sudo:            %s\n", to_string(static_cast<Sudo>(u.sudo)));
+    std::printf("sudo:            %s\n", effective_sudo(cfg, u).c_str());
     std::printf("public-key auth: %s\n", (u.flags & cachefmt::kUserPublicKeyAuth) ? "allowed" : "disallowed");
     std::printf("password:        %s\n", (u.flags & cachefmt::kUserHasPassword) ? "set" : "none");
     std::printf("totp:            %s\n", (u.flags & cachefmt::kUserHasTotp) ? "enrolled" : "none");
@@ -65,7 +66,7 @@ int cmd_lookup(const Args& a) {
     if (a.words[0] == "user") {
         UserView u;
         e = numeric ? find_user(pin, id, &u) : find_user(pin, key.c_str(), &u);
-        if (e == Err::ok) print_user(u);
+        if (e == Err::ok) print_user(cfg, u);
     } else {
         GroupView g;
         e = numeric ? find_group(pin, id, &g) : find_group(pin, key.c_str(), &g);

@@ -21,10 +21,8 @@
 
 namespace dirbind::cli {
 
-namespace {
-
-// SIGALRM's default action ends the process: the hard total, whatever the source is doing.
 void arm_deadline(std::uint32_t ms) {
+    // SIGALRM's default action ends the process: the hard total, whatever the source is doing.
     signal(SIGALRM, SIG_DFL);
     sigset_t set;
     sigemptyset(&set);
@@ -35,8 +33,6 @@ void arm_deadline(std::uint32_t ms) {
     t.it_value.tv_usec = static_cast<suseconds_t>(ms % 1000) * 1000;
     setitimer(ITIMER_REAL, &t, nullptr);
 }
-
-}  // namespace
 
 int cmd_refresh_user(const Args& a) {
     if (a.words.size() != 1) return usage_error("usage: dirbind refresh-user NAME");

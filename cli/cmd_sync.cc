@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "sync/source.h"
 #include "sync/sync.h"
+#include "skip_summary.h"
 #include "system/log.h"
 
 namespace dirbind::cli {
@@ -92,8 +93,14 @@ int cmd_sync(const Args& a) {
                     r.groups, r.skipped.size(), source.c_str(), ms);
         if (r.homes_rekeyed > 0) std::printf("; authorized_keys rebuilt in %zu homes", r.homes_rekeyed);
     }
-    if (r.requests > 0) std::printf(" (%llu HTTP requests)", static_cast<unsigned long long>(r.requests));
+    if (r.requests > 0)
+        std::printf(" (%llu %s)", static_cast<unsigned long long>(r.requests),
+                    cfg.source.type == "ldap" ? "LDAP operations" : "HTTP requests");
     std::printf("\n");
+    // The reasons also went to the log one by one; here the few that say what to fix.
+    std::vector<std::string> why = skip_summary(r.skipped, r.skipped.size());
+    if (!why.empty()) std::printf("dirbind: skipped:\n");
+    for (const std::string& line : why) std::printf("%s\n", line.c_str());
     return 0;
 }
 

@@ -2,6 +2,7 @@
 // commands.h — the dirbind subcommands; main.cc parses global options and dispatches.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ int cmd_lookup(const Args& a);
 int cmd_check_config(const Args& a);
 int cmd_authorized_keys(const Args& a);
 int cmd_refresh_user(const Args& a);
+int cmd_check_password(const Args& a);
+
+// Ends the process (SIGALRM's default action) `ms` milliseconds from now, whatever it is doing:
+// the hard total of the commands pam_dirbind runs.
+void arm_deadline(std::uint32_t ms);
+int cmd_doctor(const Args& a);
 
 // Prints "dirbind: <usage>" to stderr and returns 2.
 int usage_error(const std::string& message);

@@ -30,13 +30,18 @@ const char kUsage[] =
     "\n"
     "commands:\n"
     "  sync [--force] [--verbose]  fetch the directory, validate it and rewrite the local cache\n"
-    "  status                      last sync, its source, counts, policy and last error\n"
+    "  status [--json]             last sync, its source, counts, policy and last error\n"
     "  lookup user NAME|UID        what the cache says about a user\n"
     "  lookup group NAME|GID       what the cache says about a group\n"
     "  check-config                check the config and the directory source, print every problem\n"
-    "  authorized-keys USER [FP]   the user's keys for sshd's AuthorizedKeysCommand (cache only)\n"
+    "  authorized-keys USER [UID] [FP]  the user's keys for sshd's AuthorizedKeysCommand (cache only)\n"
     "  refresh-user NAME           ask the directory about one user now (pam_dirbind's login_refresh;\n"
     "                              prints a verdict, writes nothing)\n"
+    "  check-password NAME         check NAME's password (on stdin) by an LDAP bind (pam_dirbind's\n"
+    "                              password_check: bind; prints accepted or refused)\n"
+    "  doctor [USER] [--key FILE|-] [--json] [--fix]\n"
+    "                              why this host, or USER, can or cannot log in, and the fix;\n"
+    "                              --fix repairs owner/mode of USER's ~/.ssh files only\n"
     "\n"
     "options:\n"
     "  --config PATH               config file (default /etc/dirbind/dirbind.yaml)\n"
@@ -48,7 +53,8 @@ struct Command {
 };
 const Command kCommands[] = {
     {"sync", cmd_sync}, {"status", cmd_status}, {"lookup", cmd_lookup}, {"check-config", cmd_check_config},
-    {"authorized-keys", cmd_authorized_keys}, {"refresh-user", cmd_refresh_user}};
+    {"authorized-keys", cmd_authorized_keys}, {"refresh-user", cmd_refresh_user},
+    {"check-password", cmd_check_password}, {"doctor", cmd_doctor}};
 }  // namespace
 
 }  // namespace dirbind::cli

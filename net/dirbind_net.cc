@@ -9,6 +9,7 @@
 
 #include "net/https_source.h"
 #include "net/jumpcloud_source.h"
+#include "net/ldap_source.h"
 #include "sync/net_plugin.h"
 
 namespace dirbind {
@@ -59,6 +60,8 @@ bool fetch_directory_entry(const Config& cfg, const FetchState* since, const Fet
             *out = fetch_https_snapshot(cfg, since, hooks, skipped);
         else if (cfg.source.type == "jumpcloud")
             *out = fetch_jumpcloud(cfg, hooks, skipped);
+        else if (cfg.source.type == "ldap")
+            *out = fetch_ldap(cfg, since, hooks, skipped);
         else
             throw Error(Err::config, "the network plugin has no source type '" + cfg.source.type + "'");
         guard_commit(out);
@@ -68,6 +71,10 @@ bool fetch_directory_entry(const Config& cfg, const FetchState* since, const Fet
 bool fetch_user_entry(const Config& cfg, const UserFetchRequest& req, std::vector<Skipped>* skipped,
                       FetchResult* out, NetCallError* err) noexcept {
     return guarded(err, [&] {
+        if (cfg.source.type == "ldap") {
+            *out = fetch_ldap_user(cfg, req.name, req.timeout_ms, skipped);
+            return;
+        }
         // One attempt, bounded as a whole: sshd is waiting for the answer.
         HttpsOptions o = https_options(cfg.source, false);
         o.timeout_ms = req.timeout_ms;
@@ -82,11 +89,17 @@ bool fetch_user_entry(const Config& cfg, const UserFetchRequest& req, std::vecto
     });
 }
 
+bool check_password_entry(const Config& cfg, const PasswordCheckRequest& req, bool* accepted,
+                          NetCallError* err) noexcept {
+    return guarded(err, [&] {
+        if (cfg.source.type != "ldap")
+            throw Error(Err::config, "source type '" + cfg.source.type + "' does not check passwords");
+        *accepted = check_ldap_password(cfg, req.name, req.password, req.timeout_ms);
+    });
+}
+
 const NetPluginApi kApi = {
-    DIRBIND_NET_ABI,
-    set_log_sink,
-    fetch_directory_entry,
-    fetch_user_entry,
+    DIRBIND_NET_ABI, set_log_sink, fetch_directory_entry, fetch_user_entry, check_password_entry,
 };
 
 }  // namespace

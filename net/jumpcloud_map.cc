@@ -8,6 +8,7 @@
 
 #include "cache/names.h"
 #include "config/doc_util.h"
+#include "directory/validate.h"
 #include "net/jumpcloud_sign.h"
 #include "system/error.h"
 #include "system/log.h"
@@ -51,25 +52,6 @@ bool get_u32(const json& o, const char* k, std::uint32_t* out, bool* present, st
     *out = static_cast<std::uint32_t>(it->get<std::uint64_t>());
     if (present) *present = true;
     return true;
-}
-
-// Text for the gecos field: ':' and control characters would break passwd lines, so they become
-// spaces here rather than costing the user their account in validation.
-std::string clean_gecos(std::string s) {
-    for (char& c : s) {
-        unsigned char u = static_cast<unsigned char>(c);
-        if (c == ':' || u < 0x20 || u == 0x7f) c = ' ';
-    }
-    std::size_t b = s.find_first_not_of(' ');
-    if (b == std::string::npos) return "";
-    s = s.substr(b, s.find_last_not_of(' ') - b + 1);
-    if (s.size() > 256) {
-        s.resize(256);
-        // Do not leave half a UTF-8 sequence at the cut.
-        while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xc0) == 0x80) s.pop_back();
-        if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
-    }
-    return s;
 }
 
 // The `n` decimal digits at `p` as a number; false when one is missing or not a digit.
@@ -271,7 +253,7 @@ std::optional<JumpCloudUser> map_user(const json& d, const BoundUser& b, std::st
 
     std::string gecos =
         !display.empty() ? display : first + (first.empty() || last.empty() ? "" : " ") + last;
-    u.gecos = clean_gecos(std::move(gecos));
+    u.gecos = gecos_field(std::move(gecos));
     for (const Group& g : b.posix_groups) u.groups.push_back(g.name);
     return out;
 }

@@ -2,10 +2,10 @@
 // nss_common.cc — the cache files of this process and the helpers of nss_common.h.
 #include "nss_common.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "cache/cache_format.h"
+#include "cache/cache_location.h"
 
 namespace dirbind::nss {
 namespace {
@@ -13,8 +13,7 @@ CacheFile g_identity, g_secrets;
 pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 void init() {
-    const char* dir = secure_getenv("DIRBIND_CACHE_DIR");
-    if (dir == nullptr || dir[0] != '/') dir = "/var/lib/dirbind";
+    const char* dir = cache_location();
     set_cache_path(&g_identity, dir, cachefmt::kIdentity);
     set_cache_path(&g_secrets, dir, cachefmt::kSecrets);
 }

@@ -15,8 +15,8 @@
 
 namespace dirbind::nss {
 
-// The identity or secrets cache of this process; the directory is /var/lib/dirbind, or
-// $DIRBIND_CACHE_DIR for tests (read with secure_getenv, so never in setuid programs).
+// The identity or secrets cache of this process, in cache_location() as it was at the first
+// lookup (cache/cache_location.h: the directory every part of dirbind agrees on).
 CacheFile* identity_cache() noexcept;
 CacheFile* secrets_cache() noexcept;
 

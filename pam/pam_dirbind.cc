@@ -58,7 +58,10 @@ int auth_result(const Decision& d, bool password_ok) {
         case Verdict::allow:
             return password_ok ? PAM_SUCCESS : PAM_AUTH_ERR;
         case Verdict::deny:
-            return d.reason == Reason::cache_unavailable ? PAM_AUTHINFO_UNAVAIL : PAM_AUTH_ERR;
+            if (d.reason == Reason::cache_unavailable) return PAM_AUTHINFO_UNAVAIL;
+            // Not "wrong password": sudo retries those; this code ends its loop at once.
+            if (d.reason == Reason::password_unverifiable) return PAM_CRED_INSUFFICIENT;
+            return PAM_AUTH_ERR;
     }
     return PAM_AUTH_ERR;
 }
@@ -91,17 +94,25 @@ int simple_result(const Decision& d, int denied) {
 // ---- login_refresh (docs/pam.md) ------------------------------------------------------------
 
 // The fresh answer, kept on the handle from the account step for the session step, which checks
-// the complete SSH_AUTH_INFO_0 against it as well (sshd runs both on one handle).
+// the complete SSH_AUTH_INFO_0 against it as well. Kept whatever the answer (or failure), so the
+// session step can tell "asked" from "never asked here": sshd runs the account step of a
+// keyboard-interactive login in a forked child whose handle data never reaches the session.
 constexpr const char* kRefreshData = "dirbind_login_refresh";
 
 // For whom: an application may change PAM_USER between the steps.
 struct KeptRefresh {
     std::string user;
+    bool answered = false;  // the directory answered (else the cache's allow stood)
     RefreshVerdict verdict;
 };
 
 void free_kept(pam_handle_t*, void* data, int) {
     delete static_cast<KeptRefresh*>(data);
+}
+
+void keep(pam_handle_t* pamh, KeptRefresh k) {
+    auto* kept = new KeptRefresh(std::move(k));
+    if (pam_set_data(pamh, kRefreshData, kept, free_kept) != PAM_SUCCESS) delete kept;
 }
 
 // Asks the directory about a directory user the cache allowed; the answer may only deny more.
@@ -113,6 +124,7 @@ Decision refresh_account(pam_handle_t* pamh, const Setup& s, const Facts& f, Dec
     if (!run_refresh(s.opt, s.cfg, f.user, &v, &why)) {
         log(LogLevel::warning,
             "user " + f.user + ": login_refresh failed: " + why + "; the cached decision (allow) stands");
+        keep(pamh, KeptRefresh{f.user, false, {}});
         return d;
     }
     const auto ms =
@@ -120,10 +132,7 @@ Decision refresh_account(pam_handle_t* pamh, const Setup& s, const Facts& f, Dec
     Decision r = decide_refresh(f.ctx, v, [&] { return read_unmanaged_keys(s.cfg, f); });
     if (r.verdict == Verdict::deny) return r;
     log(LogLevel::debug, r.log_message + " (" + std::to_string(ms) + " ms)");
-    if (v.kind == RefreshVerdict::Kind::found) {
-        auto* kept = new KeptRefresh{f.user, std::move(v)};
-        if (pam_set_data(pamh, kRefreshData, kept, free_kept) != PAM_SUCCESS) delete kept;
-    }
+    keep(pamh, KeptRefresh{f.user, true, std::move(v)});
     return d;
 }
 
@@ -225,13 +234,33 @@ int authenticate(pam_handle_t* pamh, int argc, const char** argv) {
         // The two files are replaced one after the other by a sync: the stricter state wins.
         if (secret_state != UserState::active) f.ctx.account.state = secret_state;
         if (plan.password) {
-            Decision d = decide_password_auth(f.ctx, !hash.empty());
-            if (d.verdict == Verdict::allow) {
+            // ldap with password_check: bind — the directory itself judges the password.
+            const bool by_bind = s.config_ok && s.cfg.source.type == "ldap" && s.cfg.source.ldap.password_check == "bind";
+            Decision d = decide_password_auth(f.ctx, by_bind || !hash.empty());
+            if (d.verdict == Verdict::allow && by_bind) {
+                std::string why;
+                PasswordAnswer answer = PasswordAnswer::refused;
+                if (!run_password_check(s.opt, s.cfg, f.user, token, &answer, &why)) {
+                    // Nobody could say: never taken for a yes.
+                    log(LogLevel::warning, "user " + f.user + ": password not checked: " + why);
+                    return PAM_AUTHINFO_UNAVAIL;
+                }
+                password_ok = answer != PasswordAnswer::refused;
+                log(password_ok ? LogLevel::info : LogLevel::warning,
+                    "user " + f.user +
+                        (answer == PasswordAnswer::accepted   ? ": password accepted by the directory (bind)"
+                         : answer == PasswordAnswer::refused ? ": password refused by the directory (bind)"
+                                                             : ": password accepted by the offline verifier "
+                                                               "(the directory could not be reached)"));
+            } else if (d.verdict == Verdict::allow) {
                 password_ok = verify_password(token, hash);
                 log(password_ok ? LogLevel::info : LogLevel::warning,
                     "user " + f.user + (password_ok ? ": password accepted" : ": wrong password"));
             }
             record(d, "auth");
+            // Said even under PAM_SILENT, which sudo always passes: it is the only way the user
+            // learns why no password can ever work.
+            if (d.reason == Reason::password_unverifiable) pam_error(pamh, "%s", d.user_message.c_str());
             // A wrong password ends it here: the code is neither checked nor used up.
             if (int rc = auth_result(d, password_ok); rc != PAM_SUCCESS || !plan.code) return rc;
         }
@@ -254,9 +283,20 @@ int open_session(pam_handle_t* pamh, int flags, int argc, const char** argv) {
     auto unmanaged = [&] { return read_unmanaged_keys(s.cfg, f); };
     Decision d = decide_session(f.ctx, unmanaged, &keys);
     const void* data = nullptr;
-    if (d.verdict == Verdict::allow && f.ctx.subject == Subject::directory_user &&
-        pam_get_data(pamh, kRefreshData, &data) == PAM_SUCCESS && data != nullptr &&
-        static_cast<const KeptRefresh*>(data)->user == f.user) {
+    if (d.verdict == Verdict::allow && f.ctx.subject == Subject::directory_user && s.config_ok &&
+        s.cfg.login_refresh.enabled &&
+        !(pam_get_data(pamh, kRefreshData, &data) == PAM_SUCCESS && data != nullptr &&
+          static_cast<const KeptRefresh*>(data)->user == f.user)) {
+        // The account step's answer did not reach this handle (sshd's keyboard-interactive
+        // child): ask now, with the complete method list; it can still only deny more.
+        Decision a = refresh_account(pamh, s, f, d);
+        if (a.verdict == Verdict::deny) d = a;
+        data = nullptr;
+        pam_get_data(pamh, kRefreshData, &data);
+    }
+    const KeptRefresh* kept = static_cast<const KeptRefresh*>(data);
+    if (d.verdict == Verdict::allow && f.ctx.subject == Subject::directory_user && kept != nullptr &&
+        kept->user == f.user && kept->answered && kept->verdict.kind == RefreshVerdict::Kind::found) {
         // The account step's fresh answer: the complete method list must pass it too, and only
         // keys both the cache and the directory still have are written (it can only deny more).
         std::vector<std::string> fresh_keys;

@@ -42,12 +42,6 @@ bool in_passwd_file(const std::string& path, const std::string& name) {
     return found;
 }
 
-// Missing (never synced) and unreadable (present but refused) differ for the root rule.
-CacheState failed_cache_state(const char* path) {
-    struct stat st;
-    if (::lstat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) return CacheState::missing;
-    return CacheState::unreadable;
-}
 
 std::vector<std::string> key_lines(const UserView& u) {
     std::vector<std::string> keys;
@@ -64,11 +58,14 @@ void read_identity(const Config& cfg, const std::string& user, Facts* f, Subject
     ScopedCache cache(cfg.cache_dir.c_str(), cachefmt::kIdentity);
     Pin pin;
     if (pin.acquire(cache.get()) != Err::ok) {
-        facts->cache = failed_cache_state(cache.path());
+        // Missing (never synced) and unreadable (present but refused) differ for the root rule;
+        // a file anybody but root could have removed counts as unreadable.
+        facts->cache = cache_never_written(cache.get()) ? CacheState::missing : CacheState::unreadable;
         log(facts->cache == CacheState::missing ? LogLevel::debug : LogLevel::error,
             std::string("cache ") + cache.path() +
-                (facts->cache == CacheState::missing ? " does not exist (never synced)"
-                                                     : " cannot be trusted or read"));
+                (facts->cache == CacheState::missing
+                     ? " does not exist (never synced)"
+                     : " cannot be trusted or read (a file or directory not root's, or writable by others?)"));
         return;
     }
     facts->cache = CacheState::ok;

@@ -7,7 +7,9 @@
 #include <security/pam_modules.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -81,13 +83,33 @@ Err read_secret(const Config& cfg, const std::string& user, std::string* hash, U
 // the file a regular file owned by the user with one link (safe_fs.h read_checked_at).
 UnmanagedKeys read_unmanaged_keys(const Config& cfg, const Facts& f);
 
-// login_refresh: runs `<opt.refresh_command> --config <opt.config_path> refresh-user <user>` with
-// a clean environment, stdin /dev/null and no other inherited descriptor, reads its answer until
-// cfg.login_refresh.timeout_ms plus a margin, then kills its process group and reaps it (this pid
-// only; no signal handler is touched). True with *out parsed from an answer of a command that
-// exited 0; false with *why (timeout, exit status and first stderr line, unparsable answer).
+// Runs `<opt.refresh_command> --config <opt.config_path> WORDS...` with a clean environment,
+// `input` on its stdin (/dev/null when empty; at most kMaxPasswordBytes) and no other inherited
+// descriptor, reads its stdout (at most `max_answer` bytes) until `timeout_ms` plus a margin,
+// then kills its process group and reaps it (this pid only; no signal handler is touched). True
+// with *answer when the command exited 0; false with *why (timeout, exit status and first stderr
+// line, an answer too large).
+bool run_dirbind(const Options& opt, const std::vector<std::string>& words, std::string_view input,
+                 std::uint32_t timeout_ms, std::size_t max_answer, std::string* answer, std::string* why);
+
+// login_refresh: run_dirbind() of `refresh-user <user>` within cfg.login_refresh.timeout_ms. True
+// with *out parsed from the answer; false with *why (run_dirbind's reasons, unparsable answer).
 bool run_refresh(const Options& opt, const Config& cfg, const std::string& user, RefreshVerdict* out,
                  std::string* why);
+
+// The answer of `dirbind check-password`.
+enum class PasswordAnswer {
+    accepted,          // by the directory (bind)
+    accepted_offline,  // the directory could not be asked; the offline verifier matched
+    refused,           // by the directory, or the user is not bound to this host
+};
+
+// The password check by bind (source.password_check: bind): run_dirbind() of `check-password
+// <user>` with `password` on its stdin, within cfg.login_refresh.timeout_ms. True with *out;
+// false with *why when nobody could tell (directory unreachable, no usable offline verifier) —
+// the caller must then refuse, never allow.
+bool run_password_check(const Options& opt, const Config& cfg, const std::string& user,
+                        std::string_view password, PasswordAnswer* out, std::string* why);
 
 // Creates the home and rebuilds authorized_keys (provision.h) with `keys`. "" on success,
 // otherwise the reason (it names the path).

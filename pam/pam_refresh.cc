@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// pam_refresh.cc — run_refresh() of pam_module.h: login_refresh's child process. The module lives
-// inside sshd, so the child is started and ended without touching anything sshd owns: no signal
-// handler is installed, only this pid is waited for, and the deadline holds even when the
-// command ignores signals or leaves a grandchild holding the pipe (its process group is killed).
+// pam_refresh.cc — run_dirbind() and run_refresh() of pam_module.h: the dirbind child processes of
+// login_refresh and of the password check by bind. The module lives inside sshd, so the child is
+// started and ended without touching anything sshd owns: no signal handler is installed, only
+// this pid is waited for, and the deadline holds even when the command ignores signals or leaves
+// a grandchild holding the pipe (its process group is killed).
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "login/login_refresh.h"
@@ -72,10 +74,11 @@ std::string first_line(const std::string& s) {
 
 }  // namespace
 
-bool run_refresh(const Options& opt, const Config& cfg, const std::string& user, RefreshVerdict* out,
-                 std::string* why) {
+bool run_dirbind(const Options& opt, const std::vector<std::string>& words, std::string_view input,
+                 std::uint32_t timeout_ms, std::size_t max_answer, std::string* answer, std::string* why) {
     const std::string& cmd = opt.refresh_command;
-    std::vector<std::string> args{cmd, "--config", opt.config_path, "refresh-user", user};
+    std::vector<std::string> args{cmd, "--config", opt.config_path};
+    args.insert(args.end(), words.begin(), words.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -86,14 +89,28 @@ bool run_refresh(const Options& opt, const Config& cfg, const std::string& user,
 
     Fd in, out_r, out_w, err_r, err_w;
     int p[2];
-    in.fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (in.fd < 0) return *why = std::string("cannot open /dev/null: ") + std::strerror(errno), false;
+    if (input.empty()) {
+        in.fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (in.fd < 0) return *why = std::string("cannot open /dev/null: ") + std::strerror(errno), false;
+    } else {
+        // The input (a password, at most kMaxPasswordBytes) fits an empty pipe whole — a Linux
+        // pipe holds at least one page — so it is written before the fork, never blocking, and
+        // the child reads it at its own pace.
+        if (input.size() > kMaxPasswordBytes) return *why = "the input is too large for the helper's pipe", false;
+        if (pipe2(p, O_CLOEXEC) != 0) return *why = std::string("pipe: ") + std::strerror(errno), false;
+        Fd w;
+        in.fd = p[0], w.fd = p[1];
+        fcntl(w.fd, F_SETFL, O_NONBLOCK);
+        ssize_t n = ::write(w.fd, input.data(), input.size());
+        if (n != static_cast<ssize_t>(input.size()))
+            return *why = std::string("cannot hand the input to the helper: ") + std::strerror(errno), false;
+    }
     if (pipe2(p, O_CLOEXEC) != 0) return *why = std::string("pipe: ") + std::strerror(errno), false;
     out_r.fd = p[0], out_w.fd = p[1];
     if (pipe2(p, O_CLOEXEC) != 0) return *why = std::string("pipe: ") + std::strerror(errno), false;
     err_r.fd = p[0], err_w.fd = p[1];
 
-    const auto deadline = Clock::now() + std::chrono::milliseconds(cfg.login_refresh.timeout_ms) + kMargin;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms) + kMargin;
     // Signals stay blocked across fork() so that no handler of the application runs in the child
     // before it has reset them all.
     sigset_t all, old;
@@ -107,7 +124,9 @@ bool run_refresh(const Options& opt, const Config& cfg, const std::string& user,
     setpgid(pid, pid);  // also here: the kill below must find the group even if the child is slow
     in.reset(), out_w.reset(), err_w.reset();
 
-    std::string answer, errors;
+    std::string& result = *answer;
+    std::string errors;
+    result.clear();
     bool too_big = false, exited = false, timed_out = false, reaped_elsewhere = false;
     Clock::time_point read_until = deadline;
     while (true) {
@@ -140,7 +159,7 @@ bool run_refresh(const Options& opt, const Config& cfg, const std::string& user,
         for (nfds_t i = 0; r > 0 && i < n; ++i) {
             if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             Fd& src = fds[i].fd == out_r.fd ? out_r : err_r;
-            std::string& dst = &src == &out_r ? answer : errors;
+            std::string& dst = &src == &out_r ? result : errors;
             char buf[4096];
             ssize_t got = ::read(src.fd, buf, sizeof buf);
             if (got < 0 && errno == EINTR) continue;
@@ -148,10 +167,10 @@ bool run_refresh(const Options& opt, const Config& cfg, const std::string& user,
                 src.reset();
                 continue;
             }
-            std::size_t cap = &src == &out_r ? kMaxRefreshAnswer + 1 : kMaxStderr;
+            std::size_t cap = &src == &out_r ? max_answer + 1 : kMaxStderr;
             dst.append(buf,
                        std::min<std::size_t>(static_cast<std::size_t>(got), cap - std::min(cap, dst.size())));
-            if (&src == &out_r && dst.size() > kMaxRefreshAnswer) {
+            if (&src == &out_r && dst.size() > max_answer) {
                 too_big = true;
                 src.reset();
             }
@@ -168,11 +187,11 @@ bool run_refresh(const Options& opt, const Config& cfg, const std::string& user,
     while (w < 0 && errno == EINTR);
 
     if (timed_out)
-        return *why = "no answer within " + std::to_string(cfg.login_refresh.timeout_ms) + " ms (+" +
+        return *why = "no answer within " + std::to_string(timeout_ms) + " ms (+" +
                       std::to_string(kMargin.count()) + " ms margin); " + cmd + " was killed",
                false;
     if (too_big)
-        return *why = "the answer is larger than " + std::to_string(kMaxRefreshAnswer) + " bytes", false;
+        return *why = "the answer is larger than " + std::to_string(max_answer) + " bytes", false;
     if (w != pid)
         return *why = "cannot learn how " + cmd + " ended (waitpid: " + std::strerror(errno) +
                       "; does the application reap children itself?)",
@@ -185,9 +204,28 @@ bool run_refresh(const Options& opt, const Config& cfg, const std::string& user,
         if (!errors.empty()) *why += ": " + first_line(errors);
         return false;
     }
-    if (std::string bad = parse_refresh_verdict(answer, user, out); !bad.empty())
-        return *why = "unusable answer from " + cmd + ": " + bad, false;
     return true;
+}
+
+bool run_refresh(const Options& opt, const Config& cfg, const std::string& user, RefreshVerdict* out,
+                 std::string* why) {
+    std::string answer;
+    if (!run_dirbind(opt, {"refresh-user", user}, {}, cfg.login_refresh.timeout_ms, kMaxRefreshAnswer, &answer, why))
+        return false;
+    if (std::string bad = parse_refresh_verdict(answer, user, out); !bad.empty())
+        return *why = "unusable answer from " + opt.refresh_command + ": " + bad, false;
+    return true;
+}
+
+bool run_password_check(const Options& opt, const Config& cfg, const std::string& user,
+                        std::string_view password, PasswordAnswer* out, std::string* why) {
+    std::string answer;
+    if (!run_dirbind(opt, {"check-password", user}, password, cfg.login_refresh.timeout_ms, 64, &answer, why))
+        return false;
+    if (answer == "accepted\n") return *out = PasswordAnswer::accepted, true;
+    if (answer == "accepted offline\n") return *out = PasswordAnswer::accepted_offline, true;
+    if (answer == "refused\n") return *out = PasswordAnswer::refused, true;
+    return *why = "unusable answer from " + opt.refresh_command + ": '" + first_line(answer) + "'", false;
 }
 
 }  // namespace dirbind::pam

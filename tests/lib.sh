@@ -19,6 +19,8 @@ bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; printf '  expected: %q\n  actual:   %q\n' "$2" "$3"; fi; }
 # contains NAME NEEDLE HAYSTACK
 contains() { case $3 in *"$2"*) ok "$1" ;; *) bad "$1"; printf '  wanted:  %s\n  in:      %s\n' "$2" "$3" ;; esac; }
+# absent NAME NEEDLE HAYSTACK
+absent() { case $3 in *"$2"*) bad "$1"; printf '  unwanted: %s\n  in:       %s\n' "$2" "$3" ;; *) ok "$1" ;; esac; }
 finish() { [ "$fails" -eq 0 ] && echo "all checks passed" && exit 0; echo "$fails checks failed"; exit 1; }
 
 # units BINARY: the source files it was linked from, one per line, from its DWARF compile units
@@ -34,10 +36,27 @@ test_key() {
     cat "$T/key.pub"
 }
 
-# write_config DIR: config for a sandboxed sync whose local accounts are DIR/passwd, DIR/group.
+# with_nss CMD...: runs CMD resolving names as a host with "passwd: files dirbind": nss_wrapper's
+# files source ($T/nss-passwd if it exists, else $T/passwd; $T/group), then the built NSS module
+# reading $DIRBIND_CACHE_DIR. `dirbind authorized-keys` asks NSS who the user is.
+with_nss() {
+    local pw=$T/nss-passwd
+    [ -f "$pw" ] || pw=$T/passwd
+    env LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$pw" NSS_WRAPPER_GROUP="$T/group" \
+        NSS_WRAPPER_MODULE_SO_PATH="$BUILD/libnss_dirbind.so.2" NSS_WRAPPER_MODULE_FN_PREFIX=dirbind \
+        NSS_WRAPPER_DISABLE_DEEPBIND=1 "$@"
+}
+
+# use_cache DIR: every dirbind program of the test (sync, CLI, PAM, NSS) uses the cache in DIR
+# (common/cache/cache_location.h: $DIRBIND_CACHE_DIR; a config's cache_dir must name the same).
+use_cache() { export DIRBIND_CACHE_DIR=$1; }
+
+# write_config DIR: config for a sandboxed sync whose local accounts are DIR/passwd, DIR/group,
+# with its cache in DIR/cache (use_cache).
 write_config() {
     local d=$1
     mkdir -p "$d/cache"
+    use_cache "$d/cache"
     [ -f "$d/passwd" ] || printf 'root:x:0:0:root:/root:/bin/bash\nlocaluser:x:1000:1000::/home/localuser:/bin/sh\n' >"$d/passwd"
     [ -f "$d/group" ] || printf 'root:x:0:\nlocaluser:x:1000:\ndocker:x:998:\n' >"$d/group"
     cat >"$d/dirbind.yaml" <<EOC

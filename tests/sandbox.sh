@@ -13,6 +13,9 @@ set -eu
 TRIPLET=$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
 LIBDIR=$(readlink -f /lib/$TRIPLET)
 
+# A sandbox is an installed host: its cache is /var/lib/dirbind (an overlay below), whatever
+# the caller's environment says (common/cache/cache_location.h).
+unset DIRBIND_CACHE_DIR
 mount --make-rprivate /
 ip link set lo up 2>/dev/null || true
 overlay() {  # overlay DIR: writes to DIR go to $SANDBOX/ov/<name>/up
@@ -59,13 +62,13 @@ auth      [success=done ignore=ignore default=die]  pam_dirbind.so
 @include common-auth
 account    required     pam_nologin.so
 # dirbind: user state, login method, revoked keys, root login.
-account    required     pam_dirbind.so
+account    requisite    pam_dirbind.so
 @include common-account
 session [success=ok ignore=ignore module_unknown=ignore default=bad]        pam_selinux.so close
 session    required     pam_loginuid.so
 session    optional     pam_keyinit.so force revoke
 # dirbind: creates the home and rebuilds ~/.ssh/authorized_keys (as root).
-session    required     pam_dirbind.so
+session    requisite    pam_dirbind.so
 @include common-session
 session    optional     pam_motd.so  motd=/run/motd.dynamic
 session    optional     pam_motd.so noupdate
@@ -97,7 +100,7 @@ HostKey $SANDBOX_SSHD_KEY
 PidFile none
 UsePAM yes
 PubkeyAuthentication yes
-AuthorizedKeysCommand /usr/sbin/dirbind authorized-keys %u %f
+AuthorizedKeysCommand /usr/sbin/dirbind authorized-keys %u %U %f
 AuthorizedKeysCommandUser dirbind-keys
 KbdInteractiveAuthentication yes
 PasswordAuthentication no

@@ -4,6 +4,7 @@
 // lookup path, every offset bounds-checked, every record's check word verified.
 #include "cache/cache_reader.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -92,17 +93,42 @@ bool header_ok(const unsigned char* b, std::size_t size, std::uint32_t kind, Map
     return true;
 }
 
-// Opens and maps `path`, trusting it only if it is a regular file owned by root (or by
-// this process's euid, for tests and non-root tools that made their own cache) that
-// nobody else can write; secrets must also be unreadable by others.
-Mapping* map_file(const char* path, std::uint32_t kind) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+// Root, or this process's euid (tests and non-root tools that made their own cache).
+bool trusted_uid(uid_t uid) {
+    return uid == 0 || uid == geteuid();
+}
+
+// A directory that nobody but a trusted owner can add, replace or remove entries in.
+bool trusted_dir(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && trusted_uid(st.st_uid) && (st.st_mode & 022) == 0;
+}
+
+// Opens the directory part of f->path ("/" for a file in the root); -1 with errno on failure.
+int open_dir_of(const CacheFile* f) {
+    char dir[sizeof f->path];
+    std::size_t n = f->dir_len == 0 ? 1 : f->dir_len;
+    memcpy(dir, f->path, n);
+    dir[n] = '\0';
+    return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+// Opens and maps the cache file `f`, trusting it only if its directory is trusted_dir() and it
+// is a regular file owned by a trusted_uid() that nobody else can write; secrets must also be
+// unreadable by others.
+Mapping* map_file(const CacheFile* f) {
+    const std::uint32_t kind = f->kind;
+    int dfd = open_dir_of(f);
+    if (dfd < 0) return nullptr;
+    int fd = trusted_dir(dfd) ? openat(dfd, f->path + f->dir_len + 1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY)
+                              : -1;
+    close(dfd);
     if (fd < 0) return nullptr;
     struct stat st;
     Mapping* m = nullptr;
     void* p = MAP_FAILED;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) goto out;
-    if (st.st_uid != 0 && st.st_uid != geteuid()) goto out;
+    if (!trusted_uid(st.st_uid)) goto out;
     if ((st.st_mode & 022) != 0 || (kind == kSecrets && (st.st_mode & 077) != 0)) goto out;
     if (st.st_size < static_cast<off_t>(kHeaderSize) || static_cast<std::uint64_t>(st.st_size) > kMaxFileSize)
         goto out;
@@ -296,15 +322,41 @@ Err at(const Pin& pin, std::uint32_t kind, unsigned index_sec, std::uint32_t cou
 Err set_cache_path(CacheFile* f, const char* dir, std::uint32_t kind) noexcept {
     const char* file = kind == kSecrets ? "/secrets.db" : "/identity.db";
     std::size_t dl = strlen(dir), fl = strlen(file);
-    if (dl + fl + 1 > sizeof f->path) return Err::invalid;
+    while (dl > 1 && dir[dl - 1] == '/') --dl;
+    if (dl == 0 || dl + fl + 1 > sizeof f->path) return Err::invalid;
+    if (dl == 1 && dir[0] == '/') dl = 0;  // "/" + "/identity.db" would be "//identity.db"
     pthread_mutex_lock(&g_lock);
     memcpy(f->path, dir, dl);
     memcpy(f->path + dl, file, fl + 1);
+    f->dir_len = static_cast<std::uint32_t>(dl);
     f->kind = kind;
     retire(f);
     f->next_check_ns = 0;
     pthread_mutex_unlock(&g_lock);
     return Err::ok;
+}
+
+bool cache_never_written(const CacheFile* f) noexcept {
+    int dfd = open_dir_of(f);
+    if (dfd < 0) {
+        if (errno != ENOENT || f->dir_len == 0) return false;
+        // No directory either: it was never made, if only root could have made or removed it.
+        char parent[sizeof f->path];
+        memcpy(parent, f->path, f->dir_len);
+        parent[f->dir_len] = '\0';
+        char* slash = strrchr(parent, '/');
+        if (slash == nullptr) return false;
+        slash[slash == parent ? 1 : 0] = '\0';
+        int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        bool never = pfd >= 0 && trusted_dir(pfd);
+        if (pfd >= 0) close(pfd);
+        return never;
+    }
+    struct stat st;
+    bool never = trusted_dir(dfd) && fstatat(dfd, f->path + f->dir_len + 1, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+                 errno == ENOENT;
+    close(dfd);
+    return never;
 }
 
 void close_cache(CacheFile* f) noexcept {
@@ -327,7 +379,7 @@ Err Pin::acquire(CacheFile* f) noexcept {
         }
     }
     if (f->current == nullptr) {
-        f->current = map_file(f->path, f->kind);
+        f->current = map_file(f);
         f->next_check_ns = now_ns() + kRecheckNs;
     }
     Mapping* m = f->current;

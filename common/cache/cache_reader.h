@@ -21,13 +21,22 @@ struct Mapping;  // one mapped version of one file (cache_reader.cc)
 // One cache file a process reads. Zero-initialised state is valid; set_cache_path() first.
 struct CacheFile {
     char path[512];
+    std::uint32_t dir_len;   // path[0, dir_len) is the cache directory
     std::uint32_t kind;      // cachefmt::Kind
     Mapping* current;        // guarded by the reader's global lock
     std::uint64_t next_check_ns;
 };
 
-// Sets the file `dir`/identity.db or `dir`/secrets.db. Returns Err::invalid if too long.
+// Sets the file `dir`/identity.db or `dir`/secrets.db (trailing '/' of `dir` dropped). Returns
+// Err::invalid if too long or `dir` is empty.
 Err set_cache_path(CacheFile* f, const char* dir, std::uint32_t kind) noexcept;
+
+// True when the file was never written: it does not exist in a directory that only root (or
+// this process's euid) can change — or that directory itself does not exist in such a parent.
+// False when it exists, or when someone else could have removed it (the directory or its
+// parent is another's, or writable by group or others). The rules that treat "never synced"
+// apart from "cannot be read" (pam_dirbind's root rule) ask this after a failed Pin.
+bool cache_never_written(const CacheFile* f) noexcept;
 
 // Drops the file's current mapping (unmapped once no Pin holds it). For CacheFiles that
 // go out of scope; the NSS module's live for the whole process and are never closed.
@@ -48,7 +57,8 @@ private:
 };
 
 // Pins the current version (mapping or re-mapping it when replaced). Thread-safe.
-// Err::unavailable when the file is missing, untrusted (owner, mode, type) or corrupt.
+// Err::unavailable when the file is missing, untrusted (owner, mode, type; or its directory is
+// not root's — or the euid's — or is writable by group or others) or corrupt.
 class Pin {
 public:
     Pin() = default;

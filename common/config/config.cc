@@ -7,14 +7,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "cache/names.h"
 #include "config/doc_util.h"
 #include "openssh/sshkey.h"
+#include "system/secret_file.h"
 
 namespace dirbind {
 namespace {
@@ -46,6 +49,14 @@ std::string text_of(const Value& v) {
     if (v.node.IsNull()) v.fail("a value is required");
     if (!v.node.IsScalar()) v.fail("expected a string, got " + describe(v.node));
     return v.node.Scalar();
+}
+
+bool bool_of(const Value& v) {
+    if (v.node.IsNull()) v.fail("a value is required");
+    const std::string b = v.node.IsScalar() ? v.node.Scalar() : std::string();
+    if (!v.node.IsScalar() || !doc::is_plain(v.node) || (b != "true" && b != "false"))
+        v.fail("expected true or false, got " + describe(v.node));
+    return b == "true";
 }
 
 std::uint32_t number_of(const Value& v) {
@@ -108,10 +119,22 @@ void each_known_key(const Value& v, std::initializer_list<const char*> known, Fn
     }
 }
 
+std::string without_trailing_slashes(std::string p) {
+    while (p.size() > 1 && p.back() == '/') p.pop_back();
+    return p;
+}
+
+// Only the directory the NSS module serves from is accepted: a cache elsewhere would leave NSS
+// serving the old one (password hashes included) for ever.
 void set_cache_dir(const Value& v, Config& c) {
     std::string p = path_of(v);
     if (p.find_first_not_of('/') == std::string::npos) v.fail("must not be '/'");
-    c.cache_dir = p;
+    const std::string served = cache_location();
+    if (without_trailing_slashes(p) != without_trailing_slashes(served))
+        v.fail(p + " is not the cache directory the NSS module serves users from (" + served +
+               "); every part of dirbind must use that one: remove this line (the cache lives in " + served +
+               ")");
+    c.cache_dir = served;
 }
 
 void set_uid_range(const Value& v, Config& c) {
@@ -166,6 +189,11 @@ void set_shell(const Value& v, Config& c) {
         v.fail("not a valid passwd field (':' or bad UTF-8)");
     if (s.back() == '/') v.fail("must name a program, not a directory");
     c.shell = s;
+}
+
+void set_metrics_file(const Value& v, Config& c) {
+    c.metrics_file = text_of(v).empty() ? "" : path_of(v);
+    if (!c.metrics_file.empty() && c.metrics_file.back() == '/') v.fail("must name a file, not a directory");
 }
 
 void set_unmanaged_keys_file(const Value& v, Config& c) {
@@ -244,13 +272,55 @@ void set_login_refresh(const Value& v, Config& c) {
             r.timeout_ms = refresh_timeout_ms_of(sub);
             return;
         }
-        if (sub.node.IsNull()) sub.fail("a value is required");
-        const std::string b = sub.node.IsScalar() ? sub.node.Scalar() : std::string();
-        if (!sub.node.IsScalar() || !doc::is_plain(sub.node) || (b != "true" && b != "false"))
-            sub.fail("expected true or false, got " + describe(sub.node));
-        r.enabled = b == "true";
+        r.enabled = bool_of(sub);
     });
     c.login_refresh = r;
+}
+
+// sudo_groups: {password: GROUP, nopasswd: GROUP, rule_file: PATH}, GROUP = {name, gid,
+// existing_local_group}. A gid follows the directory's id rules except uid_range: outside it (the
+// default) no directory record can ever claim it.
+SudoGroup sudo_group_of(const Value& v, SudoGroup g) {
+    bool gid_given = false;
+    each_known_key(v, {"name", "gid", "existing_local_group"}, [&](const std::string& k, const Value& sub) {
+        if (k == "name") {
+            g.name = text_of(sub);
+            if (!valid_name(g.name.data(), g.name.size()))
+                sub.fail("'" + doc::printable(g.name) + "' is not a valid group name");
+            if (g.name == "root") sub.fail("'root' may never be given to directory users");
+        } else if (k == "gid") {
+            g.gid = number_of(sub);
+            gid_given = true;
+            if (g.gid == 0 || reserved_id(g.gid))
+                sub.fail(std::to_string(g.gid) + " is a reserved id (see docs/config.md, uid_range)");
+        } else {
+            const std::string b = sub.node.IsScalar() ? sub.node.Scalar() : std::string();
+            if (!sub.node.IsScalar() || !doc::is_plain(sub.node) || (b != "true" && b != "false"))
+                sub.fail("expected true or false, got " + describe(sub.node));
+            g.existing_local_group = b == "true";
+        }
+    });
+    if (g.existing_local_group && gid_given)
+        v.fail("takes no gid with existing_local_group: true (the gid is the local group's, from local_group)");
+    return g;
+}
+
+void set_sudo_groups(const Value& v, Config& c) {
+    SudoGroupsConfig s;
+    each_known_key(v, {"password", "nopasswd", "rule_file"}, [&](const std::string& k, const Value& sub) {
+        if (k == "rule_file")
+            s.rule_file = path_of(sub);
+        else if (k == "password")
+            s.password = sudo_group_of(sub, s.password);
+        else
+            s.nopasswd = sudo_group_of(sub, s.nopasswd);
+    });
+    if (s.password.name == s.nopasswd.name)
+        v.fail("password and nopasswd name the same group '" + s.password.name +
+               "': sudo with and without a password need a group each");
+    if (!s.password.existing_local_group && !s.nopasswd.existing_local_group && s.password.gid == s.nopasswd.gid)
+        v.fail("password and nopasswd have the same gid " + std::to_string(s.password.gid));
+    c.sudo_groups = s;
 }
 
 // ---- source ---------------------------------------------------------------------------------
@@ -378,6 +448,214 @@ void set_org_id(const Value& v, SourceConfig& s) {
     s.org_id = o;
 }
 
+
+// ---- ldap -------------------------------------------------------------------------------------
+
+// ldaps://host[:port], ldap://host[:port] (StartTLS is then required) or ldapi://[socket]: the
+// directory decides who may log in, so nothing travels in clear over a network.
+std::string ldap_uri_of(const Value& v) {
+    std::string u = text_of(v);
+    if (u.size() > 2048) v.fail("longer than 2048 characters");
+    for (unsigned char ch : u)
+        if (ch <= 0x20 || ch == 0x7f) v.fail("must not contain spaces or control characters");
+    const bool ldaps = starts_with_nocase(u, "ldaps://"), ldap = starts_with_nocase(u, "ldap://"),
+               ldapi = starts_with_nocase(u, "ldapi://");
+    if (!ldaps && !ldap && !ldapi)
+        v.fail("must be an ldaps://, ldap:// (with starttls: true) or ldapi:// URI, got '" + doc::printable(u) + "'");
+    if (ldapi) return u;
+    std::string rest = u.substr(ldaps ? 8 : 7);
+    std::size_t end = rest.find_first_of("/?#");
+    std::string host = rest.substr(0, end);
+    if (end != std::string::npos && rest.find_first_not_of('/', end) != std::string::npos)
+        v.fail("give the server only (scheme, host and port); the bases and filters have keys of their own");
+    if (host.empty() || host[0] == ':') v.fail("has no host name");
+    if (host.find('@') != std::string::npos) v.fail("must not carry credentials; use bind_dn and bind_password_file");
+    if (host.find(',') != std::string::npos) v.fail("one server per entry: list several as uris: [a, b]");
+    return u;
+}
+
+void set_ldap_uris(const Value& v, SourceConfig& s) {
+    s.ldap.uris.clear();
+    if (v.node.IsScalar()) {
+        s.ldap.uris.push_back(ldap_uri_of(v));
+        return;
+    }
+    if (!v.node.IsSequence() || v.node.size() == 0)
+        v.fail("expected a list of ldaps:// (or ldap:// with starttls, or ldapi://) URIs, got " + describe(v.node));
+    if (v.node.size() > 16) v.fail("at most 16 servers");
+    for (std::size_t i = 0; i < v.node.size(); ++i) {
+        const YAML::Node item = v.node[i];
+        s.ldap.uris.push_back(ldap_uri_of(Value{v.file, v.key + "[" + std::to_string(i) + "]", item,
+                                                doc::line_of(item, v.line)}));
+    }
+}
+
+// A distinguished name as text: the server parses it; here only what can never be one.
+std::string dn_of(const Value& v) {
+    std::string d = text_of(v);
+    if (d.empty()) v.fail("must not be empty");
+    if (d.size() > 1024) v.fail("longer than 1024 characters");
+    if (has_control(d)) v.fail("contains control characters");
+    if (d.find('=') == std::string::npos) v.fail("not a DN (such as ou=people,dc=example,dc=org): '" + doc::printable(d) + "'");
+    return d;
+}
+
+// An RFC 4515 search filter: one parenthesised expression with balanced parentheses.
+std::string filter_of(const Value& v) {
+    std::string f = text_of(v);
+    if (f.size() > 4096) v.fail("longer than 4096 characters");
+    if (has_control(f)) v.fail("contains control characters");
+    int depth = 0;
+    bool closed = false;
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        if (closed) v.fail("must be one parenthesised filter such as (objectClass=posixAccount); text after the closing ')'");
+        if (f[i] == '\\') {  // \XX escapes
+            ++i;
+            continue;
+        }
+        if (f[i] == '(') ++depth;
+        if (f[i] == ')' && --depth < 0) v.fail("unbalanced parentheses");
+        if (depth == 0) closed = true;
+        if (i == 0 && f[i] != '(') v.fail("must start with '(' as in (objectClass=posixAccount)");
+    }
+    if (f.empty() || depth != 0) v.fail("must be one parenthesised filter with balanced parentheses");
+    return f;
+}
+
+std::string scope_of(const Value& v) {
+    std::string sc = text_of(v);
+    if (sc != "sub" && sc != "one" && sc != "base")
+        v.fail("expected sub, one or base, got '" + doc::printable(sc) + "'" + doc::did_you_mean(sc, {"sub", "one", "base"}));
+    return sc;
+}
+
+void set_ldap_starttls(const Value& v, SourceConfig& s) { s.ldap.starttls = bool_of(v); }
+void set_ldap_sasl_external(const Value& v, SourceConfig& s) { s.ldap.sasl_external = bool_of(v); }
+void set_ldap_bind_dn(const Value& v, SourceConfig& s) { s.ldap.bind_dn = dn_of(v); }
+void set_ldap_bind_password_file(const Value& v, SourceConfig& s) { s.ldap.bind_password_file = path_of(v); }
+void set_ldap_user_base(const Value& v, SourceConfig& s) { s.ldap.user_base = dn_of(v); }
+void set_ldap_group_base(const Value& v, SourceConfig& s) { s.ldap.group_base = dn_of(v); }
+void set_ldap_user_scope(const Value& v, SourceConfig& s) { s.ldap.user_scope = scope_of(v); }
+void set_ldap_group_scope(const Value& v, SourceConfig& s) { s.ldap.group_scope = scope_of(v); }
+void set_ldap_user_filter(const Value& v, SourceConfig& s) { s.ldap.user_filter = filter_of(v); }
+void set_ldap_group_filter(const Value& v, SourceConfig& s) { s.ldap.group_filter = filter_of(v); }
+void set_ldap_host_filter(const Value& v, SourceConfig& s) { s.ldap.host_filter = filter_of(v); }
+void set_ldap_page_size(const Value& v, SourceConfig& s) { s.ldap.page_size = number_in(v, 1, 100000, ""); }
+void set_ldap_offline_password_days(const Value& v, SourceConfig& s) {
+    s.ldap.offline_password_days = number_in(v, 0, 3650, " days");
+}
+
+void set_ldap_schema(const Value& v, SourceConfig& s) {
+    std::string n = text_of(v);
+    LdapSourceConfig probe;
+    if (!ldap_schema_defaults(n, &probe))
+        v.fail("expected rfc2307, rfc2307bis or ad, got '" + doc::printable(n) + "'" +
+               doc::did_you_mean(n, {"rfc2307", "rfc2307bis", "ad"}));
+    s.ldap.schema = n;
+}
+
+void set_ldap_password_check(const Value& v, SourceConfig& s) {
+    std::string m = text_of(v);
+    if (m != "none" && m != "bind")
+        v.fail("expected none or bind, got '" + doc::printable(m) + "'" + doc::did_you_mean(m, {"none", "bind"}));
+    s.ldap.password_check = m;
+}
+
+struct MapKey {
+    const char* name;
+    std::string LdapAttributeMap::*field;
+};
+constexpr MapKey kMapKeys[] = {
+    {"name", &LdapAttributeMap::name},
+    {"uid", &LdapAttributeMap::uid},
+    {"gid", &LdapAttributeMap::gid},
+    {"gecos", &LdapAttributeMap::gecos},
+    {"home", &LdapAttributeMap::home},
+    {"shell", &LdapAttributeMap::shell},
+    {"ssh_public_key", &LdapAttributeMap::ssh_public_key},
+    {"shadow_expire", &LdapAttributeMap::shadow_expire},
+    {"locked_time", &LdapAttributeMap::locked_time},
+    {"account_control", &LdapAttributeMap::account_control},
+    {"group_name", &LdapAttributeMap::group_name},
+    {"group_gid", &LdapAttributeMap::group_gid},
+    {"member_uid", &LdapAttributeMap::member_uid},
+    {"member", &LdapAttributeMap::member},
+};
+
+// An attribute description: a name or an OID, options after ';'. Empty: not read.
+std::string attribute_of(const Value& v) {
+    std::string a = v.node.IsNull() ? "" : text_of(v);
+    if (a.size() > 128) v.fail("longer than 128 characters");
+    for (char ch : a)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != ';' && ch != '.')
+            v.fail("not an attribute name: '" + doc::printable(a) + "' (letters, digits, '-', '.', ';')");
+    return a;
+}
+
+void set_ldap_map(const Value& v, SourceConfig& s) {
+    if (!v.node.IsMap()) v.fail("expected a mapping of attribute names (name: uid, home: homeDirectory, …), got " + describe(v.node));
+    std::vector<const char*> names;
+    for (const auto& k : kMapKeys) names.push_back(k.name);
+    std::set<std::string> seen;
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+        int line = doc::line_of(it->first, v.line);
+        std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string();
+        if (!seen.insert(k).second) fail(v.file, line, v.key, "duplicate key '" + doc::printable(k) + "'");
+        const MapKey* mk = nullptr;
+        for (const auto& m : kMapKeys)
+            if (k == m.name) mk = &m;
+        if (!mk)
+            fail(v.file, line, v.key,
+                 "unknown key '" + doc::printable(k) + "'" + doc::did_you_mean(k, names.data(), names.size()));
+        s.ldap.map.*(mk->field) = attribute_of(Value{v.file, v.key + "." + k, it->second, doc::line_of(it->second, line)});
+    }
+}
+
+void set_ldap_policy(const Value& v, SourceConfig& s) {
+    each_known_key(v, {"password_auth", "public_key_auth", "root_login", "mfa"},
+                   [&](const std::string& k, const Value& sub) {
+                       bool b = bool_of(sub);
+                       if (k == "password_auth") s.ldap.policy.password_auth = b;
+                       if (k == "public_key_auth") s.ldap.policy.public_key_auth = b;
+                       if (k == "root_login") s.ldap.policy.root_login = b;
+                       if (k == "mfa") s.ldap.policy.mfa = b;
+                   });
+}
+
+// After every key of an ldap source: the schema's defaults for what was not given, and the rules
+// between keys, reported at the `source` line.
+void finish_ldap(const Value& v, SourceConfig& s) {
+    LdapSourceConfig& l = s.ldap;
+    LdapSourceConfig d;
+    ldap_schema_defaults(l.schema, &d);
+    const YAML::Node given_map = v.node["map"];
+    for (const auto& m : kMapKeys)
+        if (!given_map || !given_map[m.name]) l.map.*(m.field) = d.map.*(m.field);
+    if (!v.node["user_filter"]) l.user_filter = d.user_filter;
+    if (!v.node["group_filter"]) l.group_filter = d.group_filter;
+    if (l.group_base.empty()) l.group_base = l.user_base;
+    const YAML::Node policy = v.node["policy"];
+    if (!policy || !policy["password_auth"]) l.policy.password_auth = l.password_check == "bind";
+    if (l.uris.empty()) v.fail("type ldap needs 'uris' (the servers, e.g. [ldaps://ldap1.example.org])");
+    if (l.user_base.empty()) v.fail("type ldap needs 'user_base' (e.g. ou=people,dc=example,dc=org)");
+    if (l.map.name.empty() || l.map.uid.empty()) v.fail("map.name and map.uid cannot be left out");
+    if (l.map.member.empty() && l.map.member_uid.empty() && !l.group_filter.empty())
+        v.fail("groups need map.member_uid or map.member");
+    for (const auto& u : l.uris)
+        if (starts_with_nocase(u, "ldap://") && !l.starttls)
+            v.fail("plain " + u + " is refused: the directory decides who may log in; use ldaps:// or set starttls: true");
+    if (l.bind_dn.empty() != l.bind_password_file.empty())
+        v.fail("bind_dn and bind_password_file go together: set both (simple bind) or neither");
+    if (l.sasl_external && !l.bind_dn.empty())
+        v.fail("sasl_external and bind_dn exclude each other: the client certificate is the identity");
+    if (l.sasl_external && s.client_cert.empty() && !std::any_of(l.uris.begin(), l.uris.end(), [](const std::string& u) {
+            return starts_with_nocase(u, "ldapi://");
+        }))
+        v.fail("sasl_external needs client_cert and client_key (or an ldapi:// server)");
+    if (l.offline_password_days > 0 && l.password_check != "bind")
+        v.fail("offline_password_days needs password_check: bind");
+}
+
 struct SourceKey {
     const char* name;
     void (*set)(const Value&, SourceConfig&);
@@ -419,6 +697,31 @@ const SourceType kSourceTypes[] = {
       {"parallel", set_parallel},
       {"details", set_details},
       {"details_every", set_details_every}}},
+    {"ldap",
+     true,
+     {{"uris", set_ldap_uris},
+      {"starttls", set_ldap_starttls},
+      {"ca_file", set_ca_file},
+      {"client_cert", set_client_cert},
+      {"client_key", set_client_key},
+      {"sasl_external", set_ldap_sasl_external},
+      {"bind_dn", set_ldap_bind_dn},
+      {"bind_password_file", set_ldap_bind_password_file},
+      {"connect_timeout", set_connect_timeout},
+      {"timeout", set_timeout},
+      {"user_base", set_ldap_user_base},
+      {"user_scope", set_ldap_user_scope},
+      {"user_filter", set_ldap_user_filter},
+      {"host_filter", set_ldap_host_filter},
+      {"group_base", set_ldap_group_base},
+      {"group_scope", set_ldap_group_scope},
+      {"group_filter", set_ldap_group_filter},
+      {"schema", set_ldap_schema},
+      {"map", set_ldap_map},
+      {"page_size", set_ldap_page_size},
+      {"password_check", set_ldap_password_check},
+      {"offline_password_days", set_ldap_offline_password_days},
+      {"policy", set_ldap_policy}}},
 };
 
 void set_source(const Value& v, Config& c) {
@@ -432,7 +735,7 @@ void set_source(const Value& v, Config& c) {
         for (const auto& k : kSourceTypes)
             if (name == k.type) kind = &k;
         if (!kind)
-            tv.fail("unknown source type '" + doc::printable(name) + "' (expected file, https or jumpcloud)");
+            tv.fail("unknown source type '" + doc::printable(name) + "' (expected file, https, jumpcloud or ldap)");
         if (!kind->built) tv.fail("source type '" + name + "' is not supported by this build");
         s.type = name;
     }
@@ -464,6 +767,7 @@ void set_source(const Value& v, Config& c) {
     if (s.type == "https" && s.url.empty()) v.fail("type https needs 'url' (the snapshot's https:// address)");
     if (s.client_cert.empty() != s.client_key.empty())
         v.fail("client_cert and client_key go together: set both or neither");
+    if (s.type == "ldap") finish_ldap(v, s);
     c.source = s;
 }
 
@@ -485,7 +789,25 @@ constexpr TopKey kTopKeys[] = {
     {"local_passwd", set_local_passwd},
     {"local_group", set_local_group},
     {"login_refresh", set_login_refresh},
+    {"sudo_groups", set_sudo_groups},
+    {"metrics_file", set_metrics_file},
 };
+
+// Rules between keys, checked once every key is read; `lines` has the line of each key given.
+void check_between_keys(const Config& c, const std::map<std::string, int>& lines) {
+    for (const SudoGroup* g : {&c.sudo_groups.password, &c.sudo_groups.nopasswd}) {
+        if (g->existing_local_group) continue;
+        for (const auto& lg : c.local_groups)
+            if (lg == g->name) {
+                // Name the key the admin wrote last: the one to look at.
+                const char* key = lines.count("sudo_groups") ? "sudo_groups" : "local_groups";
+                auto it = lines.find(key);
+                fail(c.file, it == lines.end() ? 1 : it->second, key,
+                     "'" + g->name + "' is both a sudo group served by dirbind and in local_groups; set "
+                     "existing_local_group: true to use the local group, or take it out of local_groups");
+            }
+    }
+}
 
 std::string top_key_suggestion(std::string_view k) {
     const char* names[std::size(kTopKeys)];
@@ -494,6 +816,38 @@ std::string top_key_suggestion(std::string_view k) {
 }
 
 }  // namespace
+
+bool ldap_schema_defaults(const std::string& schema, LdapSourceConfig* out) {
+    LdapAttributeMap& m = out->map;
+    m = LdapAttributeMap{};
+    // Shared by the RFC 2307 family: posixAccount, shadowAccount, openssh-lpk, ppolicy.
+    m.uid = "uidNumber", m.gid = "gidNumber", m.shell = "loginShell", m.ssh_public_key = "sshPublicKey";
+    m.group_gid = "gidNumber";
+    if (schema == "rfc2307" || schema == "rfc2307bis") {
+        m.name = "uid", m.gecos = "gecos", m.home = "homeDirectory";
+        m.shadow_expire = "shadowExpire", m.locked_time = "pwdAccountLockedTime";
+        m.group_name = "cn";
+        out->user_filter = "(objectClass=posixAccount)";
+        if (schema == "rfc2307") {
+            m.member_uid = "memberUid";
+            out->group_filter = "(objectClass=posixGroup)";
+        } else {
+            m.member = "member";
+            out->group_filter = "(&(objectClass=groupOfNames)(gidNumber=*))";
+        }
+        return true;
+    }
+    if (schema == "ad") {
+        // Active Directory with its RFC 2307 attributes (Identity Management for UNIX, or set by hand).
+        m.name = "sAMAccountName", m.gecos = "displayName", m.home = "unixHomeDirectory";
+        m.account_control = "userAccountControl";
+        m.group_name = "cn", m.member = "member";
+        out->user_filter = "(&(objectClass=user)(uidNumber=*))";
+        out->group_filter = "(&(objectClass=group)(gidNumber=*))";
+        return true;
+    }
+    return false;
+}
 
 Config parse_config(const std::string& text, const std::string& name) {
     YAML::Node root = doc::load_yaml(text, name, Err::config);
@@ -504,6 +858,7 @@ Config parse_config(const std::string& text, const std::string& name) {
         throw Error(Err::config, name + ":" + std::to_string(doc::line_of(root, 1)) +
                                      ": the config must be a mapping of keys (key: value)");
     std::set<std::string> seen;
+    std::map<std::string, int> lines;
     for (auto it = root.begin(); it != root.end(); ++it) {
         int line = doc::line_of(it->first, 1);
         if (!it->first.IsScalar())
@@ -518,8 +873,10 @@ Config parse_config(const std::string& text, const std::string& name) {
                             top_key_suggestion(k));
         }
         if (!seen.insert(k).second) fail(name, line, k, "duplicate key (already set above)");
+        lines[k] = line;
         key->set(Value{name, k, it->second, doc::line_of(it->second, line)}, c);
     }
+    check_between_keys(c, lines);
     return c;
 }
 
@@ -544,6 +901,12 @@ Config load_config(const std::string& path) {
         problem = "not a regular file";
     else if (static_cast<std::size_t>(st.st_size) > kMaxConfigBytes)
         problem = "larger than 1 MiB";
+    // Whoever can write it decides the homes, the key options and the sources: root's alone,
+    // the rule of the secret files (secret_file.h).
+    else if (std::string why = untrusted_because(st, path); !why.empty()) {
+        ::close(fd);
+        throw Error(Err::config, "refusing to use config " + path + ": " + why);
+    }
     char buf[8192];
     while (problem.empty()) {
         ssize_t n = ::read(fd, buf, sizeof buf);

@@ -18,7 +18,9 @@ namespace dirbind {
 // and left out; the rest is returned. Unknown keys are logged as warnings and ignored.
 RawDirectory parse_directory(std::string_view text, const std::string& name, std::vector<Skipped>* skipped);
 
-// Reads `path` and parses it as above. Throws Error(Err::source) when it cannot be read.
+// Reads `path` and parses it as above. Throws Error(Err::source) when it cannot be read, or is
+// not owned by root (or this process's euid) or writable by group or others: whoever can write
+// it decides who logs in (secret_file.h untrusted_because).
 RawDirectory load_directory_file(const std::string& path, std::vector<Skipped>* skipped);
 
 }  // namespace dirbind

@@ -16,6 +16,7 @@
 
 #include "cache/hash64.h"
 #include "cache/names.h"
+#include "directory/sudo_groups.h"
 #include "openssh/sshkey.h"
 #include "system/bulk_heap.h"
 #include "system/error.h"
@@ -297,6 +298,7 @@ std::string Validator::check_group(const Group& g) {
     if (!valid_name(g.name.data(), g.name.size())) return "invalid group name";
     if (g.name == "root") return "group root is never served from the directory";
     if (std::string r = id_problem(cfg_, "gid", g.gid); !r.empty()) return r;
+    if (std::string r = sudo_group_conflict(cfg_, g.name, g.gid); !r.empty()) return r;
     if (local_.groups.count(g.name))
         return "name " + g.name + " is a local group in " + cfg_.local_group + "; the local group wins";
     if (local_.gids.count(g.gid))
@@ -342,6 +344,8 @@ std::string Validator::check_user(User& u) {
     if (u.name == "root") return "user root is never served from the directory";
     if (std::string r = id_problem(cfg_, "uid", u.uid); !r.empty()) return r;
     if (std::string r = id_problem(cfg_, "gid", u.gid); !r.empty()) return r;
+    // Its private group would carry the name, or its primary group the gid, of a sudo group.
+    if (std::string r = sudo_group_conflict(cfg_, u.name, u.gid); !r.empty()) return r;
     if (local_.users.count(u.name))
         return "name " + u.name + " is a local account in " + cfg_.local_passwd + "; the local account wins";
     if (local_.uids.count(u.uid))
@@ -567,6 +571,7 @@ Directory Validator::run(RawDirectory&& raw) {
     }
     users.resize(kept);
     resolve_memberships();
+    add_sudo_groups(dir_, cfg_, local_, skipped_);
     return std::move(dir_);
 }
 
@@ -600,6 +605,23 @@ LocalAccounts read_local_accounts(const Config& cfg) {
 Directory validate_directory(RawDirectory&& raw, const Config& cfg, const LocalAccounts& local,
                              std::vector<Skipped>* skipped) {
     return Validator(cfg, local, skipped).run(std::move(raw));
+}
+
+std::string gecos_field(std::string s) {
+    for (char& c : s) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if (c == ':' || u < 0x20 || u == 0x7f) c = ' ';
+    }
+    std::size_t b = s.find_first_not_of(' ');
+    if (b == std::string::npos) return "";
+    s = s.substr(b, s.find_last_not_of(' ') - b + 1);
+    if (s.size() > kMaxGecosLen) {
+        s.resize(kMaxGecosLen);
+        // Do not leave half a UTF-8 sequence at the cut.
+        while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xc0) == 0x80) s.pop_back();
+        if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0x80)) s.pop_back();
+    }
+    return s;
 }
 
 std::string check_home(const Config& cfg, const std::string& value) {

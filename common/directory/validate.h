@@ -41,7 +41,8 @@ LocalAccounts read_local_accounts(const Config& cfg);
 // parse_public_key() (a bad key drops that key only); password_hash a crypt(3) string;
 // totp_secret base32, and a user with one is mfa_enrolled; supplementary groups must be
 // directory groups or listed in cfg.local_groups (others are dropped with a log line); a
-// primary gid with no directory group gets a private group named after the user. `raw` is
+// primary gid with no directory group gets a private group named after the user; no name or gid
+// of a sudo group (sudo_groups.h), whose members add_sudo_groups() then adds. `raw` is
 // consumed: its records are moved into the result, never copied (a million users would
 // otherwise be held twice).
 Directory validate_directory(RawDirectory&& raw, const Config& cfg, const LocalAccounts& local,
@@ -53,6 +54,11 @@ std::string check_home(const Config& cfg, const std::string& value);
 std::string check_shell(const std::string& value);
 std::string check_password_hash(const std::string& value);
 std::string check_totp_secret(const std::string& value);
+
+// Directory text made fit for the passwd gecos field: ':' and control characters become spaces,
+// surrounding spaces go, and it is cut to 256 bytes at a UTF-8 boundary. For sources whose
+// display names are free text (ldap), so that a ':' in a name does not cost the user the account.
+std::string gecos_field(std::string s);
 
 // True for a JumpCloud object id as the API uses them: 24 lower-case hex digits. Ids go into URL
 // paths and file names' contents, so nothing else is ever accepted.

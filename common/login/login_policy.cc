@@ -14,10 +14,18 @@
 namespace dirbind {
 namespace {
 
-const char* const kSshService = "sshd";
+// An sshd login whatever the PAM service is called: OpenSSH's PAMServiceName (also in a Match
+// block) and distributions rename it, and the rules must not vanish with the name. sshd always
+// puts SSH_AUTH_INFO_0 in the PAM environment; a service named like ssh without it fails closed
+// (decide_account and decide_session then refuse a directory user: no_auth_info).
+bool named_like_ssh(const LoginContext& c) {
+    std::string lower = c.service;
+    for (char& ch : lower) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+    return lower.find("ssh") != std::string::npos;
+}
 
 bool on_sshd(const LoginContext& c) {
-    return c.service == kSshService;
+    return c.auth_info.has_value() || named_like_ssh(c);
 }
 
 Decision ignore() {
@@ -166,13 +174,19 @@ std::optional<Decision> method_denial(const LoginContext& c, const UnmanagedKeys
         return deny(Reason::no_auth_info, "Login refused: the SSH server did not say how you authenticated.",
                     who(c) + ": sshd login refused: SSH_AUTH_INFO_0 is absent, empty or malformed");
     std::optional<UnmanagedKeys> loaded;
+    bool key_passed = false;
     for (const auto& s : steps) {
         switch (s.method) {
             case Method::publickey:
                 if (auto d = check_publickey(c, s, unmanaged, &loaded)) return *d;
+                key_passed = true;
                 break;
-            case Method::password:
             case Method::keyboard_interactive:
+                // After a key, a user who needs MFA was asked only the code (plan_auth): that
+                // step is the second factor, not a password login.
+                if (key_passed && mfa_required(c)) break;
+                [[fallthrough]];
+            case Method::password:
                 if (!(c.policy & cachefmt::kPasswordAuth))
                     return deny(Reason::password_system,
                                 "Password login is disabled on this system by the directory.",
@@ -298,6 +312,13 @@ Decision decide_password_auth(const LoginContext& c, bool has_hash) {
         return deny(
             Reason::password_system, "",
             who(c) + ": password authentication refused: the directory disallows passwords on this system");
+    if (!has_hash && !on_sshd(c))
+        return deny(Reason::password_unverifiable,
+                    "The directory holds no password for your account that this host can check, so password "
+                    "authentication cannot succeed here. Ask your administrator for sudo without a password "
+                    "(sudo: nopasswd in the directory), or for a directory source that provides password hashes.",
+                    who(c) + ": password authentication refused: the directory holds no password for this user "
+                             "(" + c.service + " cannot check one; the user was told)");
     if (!has_hash)
         return deny(
             Reason::no_password, "",
@@ -316,7 +337,9 @@ AuthPlan plan_auth(const LoginContext& c) {
     std::vector<AuthStep> steps;
     // sshd lists the methods that succeeded before this keyboard-interactive step; a malformed
     // list proves nothing, so both factors are asked for.
-    if (on_sshd(c) && c.auth_info && parse_auth_info(*c.auth_info, &steps))
+    // Skipping the password widens: only for a service named like ssh, never for one where some
+    // other module (pam_env reading a user's file) could have put the variable.
+    if (named_like_ssh(c) && c.auth_info && parse_auth_info(*c.auth_info, &steps))
         for (const auto& s : steps)
             if (s.method == Method::publickey) p.password = false;
     return p;

@@ -81,7 +81,9 @@ struct DirectoryAccount {
 
 // Everything the decisions look at.
 struct LoginContext {
-    std::string service;  // PAM_SERVICE: the sshd rules apply only to "sshd"
+    // PAM_SERVICE. The sshd rules apply when SSH_AUTH_INFO_0 is set (sshd always sets it) or the
+    // service's name contains "ssh" in any case (PAMServiceName, renamed services): fail closed.
+    std::string service;
     Subject subject = Subject::other;
     CacheState cache = CacheState::missing;
     std::uint32_t policy = 0;              // cachefmt::kPasswordAuth… bits; meaningful when cache == ok
@@ -113,7 +115,8 @@ enum class Reason {
     password_system,     // passwords disabled for this system (sshd)
     method_not_allowed,  // hostbased, gssapi, none…: not a method the directory governs
     cache_unavailable,   // subject unknown: no readable cache to judge by
-    no_password,         // auth: the directory holds no password hash for the user
+    no_password,         // auth: the directory holds no password hash for the user (sshd)
+    password_unverifiable,  // auth, other services (sudo, su): no hash either, and the user is told
     mfa_not_done,        // session: MFA is required but no keyboard-interactive step ran (sshd)
     no_totp_secret,      // auth: MFA is required but the cache holds no TOTP secret to check
     gone,                // login_refresh: the directory no longer binds the user to this host
@@ -131,7 +134,8 @@ struct Decision {
 // every service; on sshd every SSH_AUTH_INFO_0 line's method must be allowed (public key: system
 // and user switch, and the key must be a directory key or in the unmanaged file — `unmanaged` is
 // called at most once, only for a key that is not a directory key; password and
-// keyboard-interactive: the system switch; anything else: denied); no SSH_AUTH_INFO_0 on sshd is
+// keyboard-interactive: the system switch, except a keyboard-interactive step after a listed
+// public key of a user who needs MFA, which only asked the code; anything else: denied); no SSH_AUTH_INFO_0 on sshd is
 // denied; an empty one (OpenSSH has not recorded the method yet) leaves the method checks to
 // decide_session(). Unknown subjects are denied; others ignored.
 Decision decide_account(const LoginContext& c, const UnmanagedKeysLoader& unmanaged);
@@ -149,6 +153,8 @@ Decision decide_refresh(const LoginContext& c, const RefreshVerdict& v, const Un
 // pam_sm_authenticate, before the password is checked: allow means "verify the password
 // against the cached hash". Denied: users not active, no hash, and on sshd a system that
 // disallows passwords (other services — sudo, su, login — still accept the directory password).
+// No hash off sshd is password_unverifiable, with a message saying why and what to do (a user
+// with `sudo: password` from a source without hashes would otherwise retry a password forever).
 // Unknown subjects are denied (cache_unavailable); others ignored.
 Decision decide_password_auth(const LoginContext& c, bool has_hash);
 

@@ -402,6 +402,25 @@ std::string fingerprint(const PublicKey& k) {
     return "SHA256:" + b64_encode(Bytes(md, sizeof md), false);
 }
 
+unsigned key_bits(const PublicKey& k) {
+    const KeyType* t = find_type(k.type);
+    if (t == nullptr) fail("unknown or disallowed key type " + printable(k.type, 40));
+    switch (t->kind) {
+        case Kind::ed25519:
+        case Kind::sk_ed25519:
+            return 256;
+        case Kind::ecdsa:
+        case Kind::sk_ecdsa:
+            return t->point_len == 65 ? 256 : t->point_len == 97 ? 384 : 521;
+        case Kind::rsa:
+            break;
+    }
+    Reader r(Bytes(k.blob.data(), k.blob.size()));
+    Bytes skip;
+    if (!r.string(&skip) || !r.string(&skip)) fail("key blob is truncated");
+    return static_cast<unsigned>(check_mpint(need_string(r, k.type, "modulus"), "modulus"));
+}
+
 std::vector<AuthorizedKey> parse_authorized_keys(std::string_view text, const std::string& name,
                                                  std::vector<std::string>* errors) {
     std::vector<AuthorizedKey> keys;

@@ -36,6 +36,10 @@ std::string to_line(const PublicKey& k);
 // "SHA256:<unpadded base64 of sha256(blob)>", as `ssh-keygen -lf` and sshd's %f print it.
 std::string fingerprint(const PublicKey& k);
 
+// The key's size as `ssh-keygen -l` prints it: the RSA modulus bits, 256/384/521 for the
+// ECDSA curves, 256 for Ed25519 (and the FIDO variants). `k` must come from parse_public_key().
+unsigned key_bits(const PublicKey& k);
+
 // One line of an authorized_keys file: options (verbatim, validated only for
 // well-formedness: quoted strings closed, no control characters) and the key.
 struct AuthorizedKey {

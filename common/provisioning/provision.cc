@@ -84,12 +84,6 @@ Err open_error(int e) {
     }
 }
 
-std::string octal(mode_t m) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m));
-    return buf;
-}
-
 // ---- request checks --------------------------------------------------------------------------
 
 Status check_identity(const ProvisionRequest& req) {
@@ -383,7 +377,7 @@ ProvisionResult provision_home_impl(const ProvisionRequest& req) {
     placed = true;
     ::fsync(pfd.get());
     r.home_created = true;
-    r.message = req.home + ": created, mode " + octal(mode) + (skel ? ", from " + req.skel : ", empty");
+    r.message = req.home + ": created, mode " + mode_text(mode) + (skel ? ", from " + req.skel : ", empty");
     return r;
 }
 
@@ -679,6 +673,72 @@ ProvisionResult rebuild_impl(const ProvisionRequest& req) {
     return r;
 }
 
+// One change through a descriptor, described for the message; false (with `why`) on failure.
+bool fix_owner_mode(int fd, const struct stat& st, const ProvisionRequest& req, mode_t mode, const std::string& path,
+                    std::vector<std::string>* done, std::string* why) {
+    if (st.st_uid != req.uid || st.st_gid != req.gid) {
+        if (::fchown(fd, req.uid, req.gid) != 0) {
+            *why = path + ": chown: " + errstr(errno);
+            return false;
+        }
+        done->push_back(path + ": owner set to " + req.user);
+    }
+    if ((st.st_mode & 07777) != mode) {
+        if (::fchmod(fd, mode) != 0) {
+            *why = path + ": chmod: " + errstr(errno);
+            return false;
+        }
+        done->push_back(path + ": mode set to " + mode_text(mode));
+    }
+    return true;
+}
+
+ProvisionResult repair_impl(const ProvisionRequest& req) {
+    if (Status s = check_identity(req); !s.ok()) return to_result(s);
+    UniqueFd home;
+    if (Status s = open_home_for_keys(req, &home); !s.ok()) return to_result(s);
+    std::string ssh_path = req.home + "/.ssh";
+    struct stat st;
+    if (::fstatat(home.get(), ".ssh", &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return to_result(Status{Err::ok, ssh_path + " does not exist; nothing to repair"});
+        return to_result(fail(open_error(errno), ssh_path + ": " + errstr(errno)));
+    }
+    if (S_ISLNK(st.st_mode))
+        return to_result(fail(Err::refused, ssh_path + " is a symbolic link; not following it (remove it, and "
+                                                       "the next login recreates ~/.ssh)"));
+    UniqueFd ssh(::openat(home.get(), ".ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!ssh || ::fstat(ssh.get(), &st) != 0)
+        return to_result(fail(open_error(errno), ssh_path + ": " + errstr(errno)));
+    std::vector<std::string> done, left;
+    std::string why;
+    if (!fix_owner_mode(ssh.get(), st, req, st.st_mode & 07755, ssh_path, &done, &why))
+        return to_result(fail(Err::io, why));
+    for (const std::string& name : {std::string("authorized_keys"), req.unmanaged_name}) {
+        if (!plain_name(name)) continue;
+        std::string path = ssh_path + "/" + name;
+        struct stat ls;
+        if (::fstatat(ssh.get(), name.c_str(), &ls, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (!S_ISREG(ls.st_mode) || ls.st_nlink != 1) {
+            left.push_back(path + " (not a regular file with one link: left alone)");
+            continue;
+        }
+        UniqueFd fd(::openat(ssh.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+        struct stat fs;
+        if (!fd || ::fstat(fd.get(), &fs) != 0 || fs.st_ino != ls.st_ino || fs.st_dev != ls.st_dev ||
+            !S_ISREG(fs.st_mode) || fs.st_nlink != 1) {
+            left.push_back(path + " (changed while opening it: left alone)");
+            continue;
+        }
+        if (!fix_owner_mode(fd.get(), fs, req, fs.st_mode & 0700, path, &done, &why))
+            return to_result(fail(Err::io, why));
+    }
+    std::string msg;
+    for (const auto& d : done) msg += (msg.empty() ? "" : "; ") + d;
+    if (msg.empty()) msg = "nothing to repair in " + ssh_path;
+    for (const auto& l : left) msg += "; " + l;
+    return to_result(Status{Err::ok, msg});
+}
+
 template <typename F>
 ProvisionResult guarded(const ProvisionRequest& req, F&& f) noexcept {
     try {
@@ -767,6 +827,10 @@ ProvisionResult provision_home(const ProvisionRequest& req) noexcept {
 
 ProvisionResult rebuild_authorized_keys(const ProvisionRequest& req) noexcept {
     return guarded(req, rebuild_impl);
+}
+
+ProvisionResult repair_ssh_modes(const ProvisionRequest& req) noexcept {
+    return guarded(req, repair_impl);
 }
 
 ProvisionResult provision_user(const ProvisionRequest& req) noexcept {

@@ -105,6 +105,15 @@ ProvisionResult rebuild_authorized_keys(const ProvisionRequest& req) noexcept;
 // provision_home() then rebuild_authorized_keys(); stops at the first failure.
 ProvisionResult provision_user(const ProvisionRequest& req) noexcept;
 
+// `dirbind doctor --fix`: gives ~/.ssh, authorized_keys and the unmanaged file back to the user
+// (uid:gid) and takes away what sshd's StrictModes refuses: ~/.ssh loses group/world write,
+// the two files keep only their owner's bits (0600). As root, through descriptors only: the
+// home is opened as the session step opens it (parents root-owned, no symlink followed, owned
+// by the user); a symlinked ~/.ssh is refused (Err::refused), a key file that is a symlink, not
+// regular or hard-linked is left alone and named in the message. Nothing else in the home is
+// touched. `message` lists every change ("" parts when nothing needed one).
+ProvisionResult repair_ssh_modes(const ProvisionRequest& req) noexcept;
+
 // The mode for a new home from the login.defs file at `path`: HOME_MODE, else 0777 & ~UMASK,
 // else 0700. Values are octal (a leading 0 optional), at most 0777; a bad value is logged and
 // ignored; a missing or unreadable file gives 0700.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // net_plugin.h — the door to dirbind-net.so, the private plugin holding every source that needs
-// the network (https, jumpcloud: libcurl and OpenSSL). The core — the dirbind command and
+// the network (https, jumpcloud: libcurl and OpenSSL; ldap: libldap). The core — the dirbind command and
 // pam_dirbind.so — links neither: sshd runs `dirbind authorized-keys` for every key login and
 // loads pam_dirbind.so into every connection, and loading libcurl with its ~30 dependencies
 // cost more than all the rest of such a call (docs/benchmarks.md). source.cc loads the plugin
@@ -43,6 +43,14 @@ struct UserFetchRequest {
     std::uint32_t timeout_ms = 2000;
 };
 
+// pam_dirbind's password check for a source that checks passwords itself (ldap, password_check:
+// bind), asked by `dirbind check-password`: the whole question within timeout_ms per operation.
+struct PasswordCheckRequest {
+    std::string name;      // a valid user name
+    std::string password;  // never logged; the caller clears it
+    std::uint32_t timeout_ms = 2000;
+};
+
 // The plugin's entry points. New entries go at the end; the ABI tag changes with this header.
 // Routing another source function (as fetch_user below was) takes three steps: an entry
 // of this shape (inputs by const reference, the result through an out pointer, NetCallError*
@@ -60,6 +68,11 @@ struct NetPluginApi {
     // snapshot, or not_modified). The core validates it.
     bool (*fetch_user)(const Config& cfg, const UserFetchRequest& req, std::vector<Skipped>* skipped,
                        FetchResult* out, NetCallError* err) noexcept;
+    // The password check: *accepted true when the directory accepts the password, false when it
+    // refuses it (or the user is not bound here). Returns false with *err when the directory
+    // cannot tell (unreachable, timed out): the caller must never take that for an answer.
+    bool (*check_password)(const Config& cfg, const PasswordCheckRequest& req, bool* accepted,
+                           NetCallError* err) noexcept;
 };
 
 // The plugin, loaded on first use (thread-safe; never unloaded). `needed_by` names what needs it

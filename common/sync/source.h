@@ -83,6 +83,15 @@ struct UserFetch {
 // Err::config, Err::permission) when the source cannot answer.
 UserFetch fetch_user(const Config& cfg, const std::string& name, std::uint32_t timeout_ms);
 
+// The password check of a source that checks passwords itself (ldap with password_check: bind),
+// through the network plugin: true when the directory accepts `password` for `name`, false when
+// it refuses it. Throws Error when the directory cannot tell (unreachable, timed out, no plugin).
+// `password` is cleared.
+bool check_password(const Config& cfg, const std::string& name, std::string password, std::uint32_t timeout_ms);
+
+// True for the source types that live in the network plugin (https, jumpcloud, ldap).
+bool is_network_source(const Config& cfg);
+
 // "file /etc/dirbind/directory.yaml": what status and logs show as the source.
 std::string describe_source(const Config& cfg);
 

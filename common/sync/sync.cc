@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // sync.cc — run_sync(): the steps of a sync, in order, with the lock and the record around them.
 #include "sync/sync.h"
+#include "sync/sync_metrics.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -17,6 +18,7 @@
 #include "provisioning/key_refresh.h"
 #include "sync/cache_writer.h"
 #include "system/error.h"
+#include "system/secret_file.h"
 
 namespace dirbind {
 namespace {
@@ -43,6 +45,8 @@ private:
     int fd_ = -1;
 };
 
+// The readers trust the cache only in a directory nobody else can change (cache_reader.h), and
+// a file someone else removed would read as "never synced": refuse to write anywhere else.
 void ensure_cache_dir(const std::string& dir) {
     if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
         throw Error(errno == EACCES ? Err::permission : Err::io,
@@ -50,6 +54,8 @@ void ensure_cache_dir(const std::string& dir) {
     struct stat st;
     if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw Error(Err::io, "cache directory " + dir + " is not a directory");
+    if (std::string why = untrusted_because(st, dir); !why.empty())
+        throw Error(Err::permission, "refusing to use cache directory " + dir + ": " + why);
     if (access(dir.c_str(), W_OK) != 0)
         throw Error(Err::permission, "no permission to write the cache directory " + dir + " (run as root)");
 }
@@ -99,11 +105,13 @@ SyncReport run_sync(const Config& cfg, const SyncOptions& opt) {
         }
     } catch (const Error& e) {
         record.failed(attempt, e.what());
+        write_sync_metrics(cfg, record.status(), e.code());
         throw;
     }
     report.duration_ms = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
     record.succeeded(attempt, report, fetched_state);
+    write_sync_metrics(cfg, record.status(), Err::ok);
     return report;
 }
 

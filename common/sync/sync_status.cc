@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -47,6 +48,12 @@ SyncStatus read_sync_status(const std::string& cache_dir) {
     u64("requests", &s.requests);
     if (j.contains("not_modified") && j["not_modified"].is_boolean()) s.not_modified = j["not_modified"].get<bool>();
     u64("retry_after", &s.retry_after);
+    if (j.contains("skipped_records") && j["skipped_records"].is_array())
+        for (const auto& r : j["skipped_records"])
+            if (r.is_object() && r.contains("what") && r["what"].is_string() && r.contains("name") &&
+                r["name"].is_string() && r.contains("reason") && r["reason"].is_string() &&
+                s.skipped_records.size() < kMaxSkippedRecords)
+                s.skipped_records.push_back(Skipped{r["what"], r["name"], r["reason"]});
     return s;
 }
 
@@ -82,6 +89,9 @@ void SyncRecord::succeeded(std::uint64_t attempt, const SyncReport& report, cons
         s_.users = report.users;
         s_.groups = report.groups;
         s_.skipped = report.skipped.size();
+        s_.skipped_records.assign(report.skipped.begin(),
+                                  report.skipped.begin() + static_cast<std::ptrdiff_t>(
+                                                               std::min(report.skipped.size(), kMaxSkippedRecords)));
         s_.last_change = attempt;
     }
     s_.duration_ms = report.duration_ms;
@@ -115,10 +125,14 @@ void SyncRecord::write(bool durable) {
                         {"fingerprint", s.fingerprint},   {"last_change", s.last_change},
                         {"requests", s.requests},         {"not_modified", s.not_modified},
                         {"retry_after", s.retry_after}};
+    nlohmann::json skipped = nlohmann::json::array();
+    for (const Skipped& k : s.skipped_records)
+        skipped.push_back({{"what", k.what}, {"name", k.name}, {"reason", k.reason}});
+    j["skipped_records"] = std::move(skipped);
     AtomicWriteOptions o;
     o.mode = 0644;
     o.sync = durable;
-    write_file_atomic(cache_dir_ + "/status.json", j.dump(2) + "\n", o);
+    write_file_atomic(cache_dir_ + "/status.json", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", o);
 }
 
 }  // namespace dirbind

@@ -31,7 +31,12 @@ struct SyncStatus {
     // The source answered 429: no request to it before this unix time (0 = none). Cleared by a
     // successful sync.
     std::uint64_t retry_after = 0;
+    // What the last sync that validated the directory left out, and why (the first
+    // kMaxSkippedRecords; `skipped` has the count): for `status` and `doctor`.
+    std::vector<Skipped> skipped_records;
 };
+
+constexpr std::size_t kMaxSkippedRecords = 1000;
 
 // What one sync did, for its caller and for the record.
 struct SyncReport {

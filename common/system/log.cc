@@ -48,4 +48,10 @@ std::string errno_text(int err) {
     return s ? s : "error " + std::to_string(err);
 }
 
+std::string mode_text(unsigned mode) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
+    return buf;
+}
+
 }  // namespace dirbind

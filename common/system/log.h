@@ -31,4 +31,7 @@ std::string redact_url(std::string_view url);
 // "No such file or directory" for ENOENT: thread-safe, never localised.
 std::string errno_text(int err);
 
+// Permission bits as four octal digits ("0644"): how a mode reads in every message.
+std::string mode_text(unsigned mode);
+
 }  // namespace dirbind

@@ -18,12 +18,6 @@
 namespace dirbind {
 namespace {
 
-std::string octal(mode_t m) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
-    return buf;
-}
-
 std::string read_checked(const std::string& path, const std::string& what, std::size_t cap, bool secret) {
     auto refuse = [&](Err code, const std::string& why) {
         return Error(code, "refusing to use " + what + " " + path + ": " + why);
@@ -40,15 +34,10 @@ std::string read_checked(const std::string& path, const std::string& what, std::
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) throw refuse(Err::io, errno_text(errno));
     if (!S_ISREG(st.st_mode)) throw refuse(Err::permission, "not a regular file");
-    if (!trusted_owner(st.st_uid))
-        throw refuse(Err::permission,
-                     "owned by uid " + std::to_string(st.st_uid) + ", not root (chown root " + path + ")");
-    if (secret && (st.st_mode & 077) != 0)
-        throw refuse(Err::permission, "readable by group or others (mode " + octal(st.st_mode) +
+    if (secret && trusted_owner(st.st_uid) && (st.st_mode & 077) != 0)
+        throw refuse(Err::permission, "readable by group or others (mode " + mode_text(st.st_mode) +
                                           "); it holds a secret: chmod 600 " + path);
-    if (!secret && (st.st_mode & 022) != 0)
-        throw refuse(Err::permission,
-                     "writable by group or others (mode " + octal(st.st_mode) + "): chmod go-w " + path);
+    if (std::string why = untrusted_because(st, path); !why.empty()) throw refuse(Err::permission, why);
     if (static_cast<std::uint64_t>(st.st_size) > cap)
         throw refuse(Err::config, "larger than " + std::to_string(cap) + " bytes");
     std::string data(static_cast<std::size_t>(st.st_size) + 1, '\0');
@@ -82,6 +71,14 @@ std::string read_secret_file(const std::string& path, const std::string& what, s
 
 std::string read_trusted_file(const std::string& path, const std::string& what, std::size_t cap) {
     return read_checked(path, what, cap, false);
+}
+
+std::string untrusted_because(const struct stat& st, const std::string& path) {
+    if (!trusted_owner(st.st_uid))
+        return "owned by uid " + std::to_string(st.st_uid) + ", not root (chown root " + path + ")";
+    if ((st.st_mode & 022) != 0)
+        return "writable by group or others (mode " + mode_text(st.st_mode) + "): chmod go-w " + path;
+    return "";
 }
 
 void secure_clear(std::string& s) noexcept {

@@ -4,6 +4,8 @@
 // (jcagent.conf): owner and mode checked on the opened descriptor, size capped (security.md 6).
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <string>
 
@@ -29,6 +31,13 @@ std::string read_secret_token(const std::string& path, const std::string& what, 
 // except that group/other may read it; it must not be writable by group or others.
 std::string read_trusted_file(const std::string& path, const std::string& what,
                               std::size_t cap = 1024 * 1024);
+
+// The ownership rule of read_trusted_file() for a file or directory the caller opened itself
+// (the config, the file source's document, the cache directory), from its fstat: "" when it is
+// owned by trusted_owner() and not writable by group or others, otherwise the reason with its
+// fix, e.g. "owned by uid 1000, not root (chown root PATH)", "writable by group or others (mode
+// 0664): chmod go-w PATH". Callers put "refusing to use <what> PATH: " before it.
+std::string untrusted_because(const struct stat& st, const std::string& path);
 
 // Overwrites `s` with zeros in a way the compiler cannot drop, then empties it.
 void secure_clear(std::string& s) noexcept;

@@ -4,7 +4,9 @@
 # authorized-keys, and the error messages for the usual mistakes. Cache kept on failure.
 . "$(dirname "$0")/../lib.sh"
 write_config "$T"
-C="$CLI --config $T/dirbind.yaml"
+# NSS as on a host (lib.sh with_nss): $T/nss-passwd is what the files source answers.
+cp "$T/passwd" "$T/nss-passwd"
+C="with_nss $CLI --config $T/dirbind.yaml"
 key=$(test_key alice)
 fp=$(ssh-keygen -lf "$T/key.pub" | awk '{print $2}')
 ssh-keygen -q -t ed25519 -N '' -C second -f "$T/key2" && key2=$(cat "$T/key2.pub")
@@ -45,6 +47,17 @@ contains "status no error" "last error:   none" "$out"
 check "authorized-keys prints the keys" "$(printf '%s\n%s' "$key" "$key2")" "$($C authorized-keys alice)"
 check "authorized-keys by fingerprint" "$key" "$($C authorized-keys alice "$fp")"
 check "authorized-keys suspended user: nothing" "" "$($C authorized-keys bob)"
+# sshd's %U: the keys are printed only for the account sshd resolved (issue 12 item 1).
+check "authorized-keys with sshd's uid" "$key" "$($C authorized-keys alice 5001 "$fp")"
+check "authorized-keys for another uid: nothing" "" "$($C authorized-keys alice 4001 "$fp" 2>/dev/null)"
+# Another alice resolving first (a local account added after the last sync, or an NSS source
+# listed before dirbind): her keys must not open that account.
+echo "alice:x:4001:4001::/home/alice:/bin/sh" >>"$T/nss-passwd"
+out=$($C authorized-keys alice 4001 "$fp" 2>&1)
+check "another alice resolves first: no key" "" "$(echo "$out" | grep ssh-)"
+contains "... and it says why" "local account wins" "$out"
+check "... also without the uid" "" "$($C authorized-keys alice 2>/dev/null)"
+cp "$T/passwd" "$T/nss-passwd"
 out=$($C authorized-keys nosuch); check "authorized-keys unknown user exits 0" "0:" "$?:$out"
 check "authorized-keys hostile name: nothing" "" "$($C authorized-keys '../alice')"
 echo "key_options: restrict,pty" >>"$T/dirbind.yaml"
@@ -74,6 +87,40 @@ out=$($C sync 2>&1); check "second sync while locked fails" 1 $?
 contains "lock message" "another dirbind sync is running" "$out"
 exec 9>&-
 
+# A cache moved away from where NSS reads it: NSS would keep serving the old one (hashes
+# included) for ever, so nothing runs on such a config and nothing is written there.
+sed "s|^cache_dir: .*|cache_dir: $T/moved|" "$T/dirbind.yaml" >"$T/moved.yaml"
+out=$($CLI --config "$T/moved.yaml" sync 2>&1); check "sync refuses a cache_dir NSS does not read" 1 $?
+contains "... naming both directories and the fix" \
+    "cache_dir: $T/moved is not the cache directory the NSS module serves users from ($T/cache)" "$out"
+check "... and writes nothing there" "absent" "$([ -e "$T/moved" ] && echo present || echo absent)"
+out=$($CLI --config "$T/moved.yaml" authorized-keys alice 2>&1)
+absent "authorized-keys prints no key on such a config" "ssh-ed25519" "$out"
+
+# Readers trust the cache only in a directory nobody else can change: sync refuses to write
+# into another, and nothing reads from it.
+$C sync >/dev/null 2>&1
+check "a sync brings alice back" "restrict,pty $key" "$($C authorized-keys alice "$fp")"
+chmod 0777 "$T/cache"
+out=$($C sync 2>&1); check "sync refuses a cache directory writable by others" 1 $?
+contains "... saying why and the fix" \
+    "refusing to use cache directory $T/cache: writable by group or others (mode 0777): chmod go-w $T/cache" "$out"
+check "... and the readers do not trust it either" "" "$($C authorized-keys alice 2>/dev/null)"
+chmod 0755 "$T/cache"
+check "... until it is fixed" "restrict,pty $key" "$($C authorized-keys alice "$fp")"
+# The config and the file source's document decide who logs in: root's, not writable by others.
+chmod 0666 "$T/dirbind.yaml"
+out=$($C sync 2>&1); check "sync refuses a config writable by others" 1 $?
+contains "... naming it and the fix" \
+    "refusing to use config $T/dirbind.yaml: writable by group or others (mode 0666): chmod go-w $T/dirbind.yaml" "$out"
+check "authorized-keys prints nothing on it" "" "$($C authorized-keys alice 2>/dev/null)"
+chmod 0644 "$T/dirbind.yaml"
+chmod 0620 "$T/directory.yaml"
+out=$($C sync 2>&1); check "sync refuses a directory document writable by its group" 1 $?
+contains "... naming it and the fix" \
+    "refusing to use directory $T/directory.yaml: writable by group or others (mode 0620): chmod go-w $T/directory.yaml" "$out"
+chmod 0644 "$T/directory.yaml"
+
 out=$($CLI --config "$T/nope.yaml" sync 2>&1); check "missing config fails" 1 $?
 contains "missing config message" "$T/nope.yaml" "$out"
 printf 'cache_dir: [\n' >"$T/bad.yaml"
@@ -89,7 +136,7 @@ out=$($CLI --config "$T/dirbind.yaml" frobnicate 2>&1); check "unknown command i
 
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     chmod 0755 "$T"
-    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $C sync 2>&1); check "non-root sync fails" 1 $?
+    out=$(setpriv --reuid=65534 --regid=65534 --clear-groups $CLI --config "$T/dirbind.yaml" sync 2>&1); check "non-root sync fails" 1 $?
     contains "no permission message" "permission" "$out"
 else
     echo "SKIP part: permission case needs root"

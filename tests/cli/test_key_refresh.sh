@@ -18,6 +18,7 @@ mount --make-rprivate /
 mount -t tmpfs -o mode=0755,size=64m dirbind-refresh-test /mnt
 R=/mnt
 mkdir -m 0755 $R/home
+use_cache "$R/cache"
 printf 'root:x:0:0:root:/root:/bin/bash\n' >"$T/passwd"
 printf 'root:x:0:\n' >"$T/group"
 cat >"$T/dirbind.yaml" <<EOC

@@ -33,7 +33,7 @@ out=$(DIRBIND_NET_PLUGIN=$T/absent.so "$CLI" --config "$T/dirbind.yaml" sync 2>&
 check "a file-source sync does not need the plugin" 0 "$?"
 contains "it synced" "synced 1 users" "$out"
 check "authorized-keys works without the plugin" "$(test_key alice)" \
-    "$(DIRBIND_NET_PLUGIN=$T/absent.so "$CLI" --config "$T/dirbind.yaml" authorized-keys alice)"
+    "$(with_nss env DIRBIND_NET_PLUGIN="$T/absent.so" "$CLI" --config "$T/dirbind.yaml" authorized-keys alice)"
 snap() { md5sum "$T/cache/identity.db" "$T/cache/secrets.db"; }
 before=$(snap)
 

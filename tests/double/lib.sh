@@ -4,6 +4,8 @@
 # time. Network: 127.0.0.1 only.
 DOUBLE=$SRC/tests/double
 D=$T/double
+# The tests' configs keep their cache in $T/cache.
+use_cache "$T/cache"
 DOUBLE_PID=
 command -v python3 >/dev/null || skip "python3 missing (Debian package python3)"
 python3 -c 'import cryptography' 2>/dev/null || skip "python3-cryptography missing"

@@ -265,8 +265,19 @@ sshd_logged() {
         bad "$1"; echo "  wanted /$2/ in:"; echo "$SLOG" | sed 's/^/  sshd: /' | tail -n 15
     fi
 }
-# absent NAME NEEDLE HAYSTACK
-absent() { case $3 in *"$2"*) bad "$1"; printf '  unwanted: %s\n  in:       %s\n' "$2" "$3" ;; *) ok "$1" ;; esac; }
 
 # pwhash PASSWORD: a sha512crypt hash made now.
 pwhash() { openssl passwd -6 "$1"; }
+
+# totp [STEPS]: the RFC 6238 code (HMAC-SHA1, 30 s, 6 digits) of $SECRET (the scenario's base32
+# TOTP secret), STEPS steps from now; computed with Python's standard library, not dirbind's C++.
+totp() {
+    python3 - "$SECRET" "${1:-0}" <<'PY'
+import base64, hashlib, hmac, struct, sys, time
+key = base64.b32decode(sys.argv[1])
+step = int(time.time()) // 30 + int(sys.argv[2])
+mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+off = mac[-1] & 0x0F
+print("%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000))
+PY
+}

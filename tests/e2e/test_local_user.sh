@@ -60,4 +60,18 @@ expect_refused "the directory's password for the same name is refused"
 login_key alice alice 'id -un'
 expect_login "a directory user logs in next to it"
 check "... as alice" "alice" "$OUT"
+
+# A local alice added after the last sync (the cache still has the directory's): NSS answers
+# the local one first, so the directory's key must not open her account (issue 12 item 1).
+# (useradd would refuse: NSS already knows an alice.)
+echo 'alice:x:4001:4001:Local Alice:/home/alice-local:/bin/bash' >>/etc/passwd
+echo 'alice:*:19000:0:99999:7:::' >>/etc/shadow
+echo 'alice:x:4001:' >>/etc/group
+install -d -m 0755 -o 4001 -g 4001 /home/alice-local
+check "NSS answers the local alice" "4001" "$(getent passwd alice | cut -d: -f3)"
+login_key alice alice id
+expect_refused "local alice added after the sync: the directory's key is refused"
+absent "... and did not land in the local account" "uid=4001" "$OUT"
+check "the AuthorizedKeysCommand prints nothing for her" "" \
+    "$(runuser -u dirbind-keys -- dirbind authorized-keys alice 4001 2>/dev/null)"
 finish

@@ -72,4 +72,30 @@ expect_login "login_refresh off: alice (active in the cache) logs in until the n
 dsync
 login_key alice alice id
 expect_refused "... and is refused after it"
+
+# ---- passwords switched off in the directory, no sync: both password methods (issue 12 item 4).
+# sshd runs keyboard-interactive's account step in a forked child (SSH_AUTH_INFO_0 empty there,
+# its PAM data lost): the session step must ask the directory itself.
+PW='Pw-Refresh-Scenario-4'
+pw_directory() {  # pw_directory true|false
+    directory_publish <<EOF
+system: {password_auth: $1, public_key_auth: true}
+users:
+  - {name: erin, uid: 5005, gid: 5005, password_hash: "$(pwhash "$PW")"}
+EOF
+}
+pw_directory true
+write_dirbind_config "login_refresh: {enabled: true, timeout: 1}"
+dsync
+check "sync (erin, passwords on) succeeds" 0 "$SYNC_RC"
+start_sshd "PasswordAuthentication yes"
+login_pw erin "$PW" 'id -un'
+expect_login "erin, passwords on: keyboard-interactive password login works"
+pw_directory false
+login_pw erin "$PW" id
+expect_refused "passwords off in the directory (cache: on): keyboard-interactive login refused"
+absent "... and nothing ran" "uid=" "$OUT"
+login_pwauth erin "$PW" id
+expect_refused "... and the password method too"
+absent "... and nothing ran" "uid=" "$OUT"
 finish

@@ -27,18 +27,6 @@ EOF
 dsync
 check "sync succeeds" 0 "$SYNC_RC"
 
-# totp [STEPS]: the RFC 6238 code (HMAC-SHA1, 30 s, 6 digits) of $SECRET, STEPS steps from now.
-totp() {
-    python3 - "$SECRET" "${1:-0}" <<'PY'
-import base64, hashlib, hmac, struct, sys, time
-key = base64.b32decode(sys.argv[1])
-step = int(time.time()) // 30 + int(sys.argv[2])
-mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
-off = mac[-1] & 0x0F
-print("%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000))
-PY
-}
-
 # login_key_kbd USER KEY PROMPT ANSWER [COMMAND]: the key, then keyboard-interactive with
 # sshpass answering PROMPT (once) with ANSWER.
 login_key_kbd() {
@@ -71,15 +59,36 @@ login_key_kbd alice alice 'assword' "$PW" 'id -un'
 expect_login "alice (not enrolled): key, then her password, no code: logged in"
 check "... as alice" "alice" "$OUT"
 
-# ---- the admin forgot the second factor: a key alone must still not be enough for mia
+# ---- keys only plus a code, the most common MFA setup: the code-only keyboard-interactive
+# step after the key is no password login (issue 12 item 6)
+directory_publish <<EOF
+system: {password_auth: false, public_key_auth: true, mfa: true}
+users:
+  - {name: mia, uid: 5001, gid: 5001, password_hash: "$HASH", totp_secret: "$SECRET", ssh_keys: ["$(pub mia)"]}
+  - {name: alice, uid: 5002, gid: 5002, password_hash: "$HASH", ssh_keys: ["$(pub alice)"]}
+EOF
+dsync
+check "sync (passwords off) succeeds" 0 "$SYNC_RC"
+login_key_kbd mia mia 'Verification code' "$(totp 1)" 'id -un'
+expect_login "mia, passwords off: key, then the next step's code: logged in"
+check "... as mia" "mia" "$OUT"
+login_key_kbd alice alice 'assword' "$PW" id
+expect_refused "alice, passwords off: key, then her password: refused"
+
+# ---- the admin forgot the second factor: a key alone must still not be enough for mia.
+# A module after pam_dirbind in the session stack (pam_exec standing in for pam_systemd) must
+# not run for the refused session: "session requisite" (issue 12 item 3).
+sed -i '/^session .*pam_dirbind.so/a session    optional     pam_exec.so log=/run/after-dirbind.log /usr/bin/env' /etc/pam.d/sshd
 start_sshd "AuthenticationMethods publickey"
 login_key mia mia id
 expect_refused "mia: key alone (AuthenticationMethods publickey): refused at session start"
 absent "... and nothing ran" "uid=" "$OUT"
 sshd_logged "sshd: the key itself was accepted" "Accepted publickey for mia from 127.0.0.1"
 sshd_logged "sshd: PAM refused the session" "pam_open_session\(\): Cannot make/remove an entry for the specified session"
+absent "... and no later session module ran for her" "PAM_USER=mia" "$(cat /run/after-dirbind.log 2>/dev/null)"
 
 login_key alice alice 'id -un'
 expect_login "alice (not enrolled): key alone still logs in"
 check "... as alice" "alice" "$OUT"
+contains "... and the later session modules ran for her" "PAM_USER=alice" "$(cat /run/after-dirbind.log 2>/dev/null)"
 finish

@@ -40,7 +40,7 @@ dirbind sync
 check "first sync succeeds" 0 "$rc"
 contains "summary names the source" "synced 2 users, 2 groups, 0 skipped from https $URL" "$out"
 contains "summary counts requests" "(1 HTTP requests)" "$out"
-check "bob can use his key" "$key" "$(timeout 10 "$CLI" --config "$CFG" authorized-keys bob)"
+check "bob can use his key" "$key" "$(with_nss timeout 10 "$CLI" --config "$CFG" authorized-keys bob)"
 dirbind status
 contains "status shows the ETag" 'etag:         "' "$out"
 contains "status shows Last-Modified" "Last-Modified: " "$out"
@@ -66,7 +66,7 @@ snapshot suspended
 dirbind sync
 check "changed snapshot: sync succeeds" 0 "$rc"
 contains "changed snapshot: full sync" "synced 2 users" "$out"
-check "suspended bob: no keys" "" "$(timeout 10 "$CLI" --config "$CFG" authorized-keys bob)"
+check "suspended bob: no keys" "" "$(with_nss timeout 10 "$CLI" --config "$CFG" authorized-keys bob)"
 dirbind lookup user bob
 contains "cache says suspended" "suspended" "$out"
 

@@ -12,7 +12,8 @@
 #     over the host's (nothing on the host changes): dpkg -i of the three packages, then
 #     nsswitch.conf, the PAM stack (pam-auth-update), local password changes still working,
 #     the _dirbind user, the sshd drop-in as sshd reads it, the units (systemd-analyze
-#     verify), a real sync + getent + authorized-keys as _dirbind, the network plugin found
+#     verify), a real sync + getent + authorized-keys as _dirbind, the sudoers rule (0440,
+#     a conffile, `visudo -c` of the host's sudoers with it) and the polkit rule, the network plugin found
 #     where the package put it and kept out of the CLI and the PAM module; dpkg -r restores
 #     nsswitch.conf and the PAM stack byte for byte, a reinstall after removal adds dirbind
 #     again, and dpkg --purge restores both byte for byte and deletes what the packages made.
@@ -223,7 +224,7 @@ cmp -s /etc/ssh/sshd_config "$snap/sshd_config" && ok "sshd_config itself not ed
 # sshd reads the drop-in.
 if [ -x /usr/sbin/sshd ] && ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1; then
     cfg=$(/usr/sbin/sshd -T 2>&1)
-    contains "sshd -T: AuthorizedKeysCommand" "authorizedkeyscommand /usr/sbin/dirbind authorized-keys %u %f" "$cfg"
+    contains "sshd -T: AuthorizedKeysCommand" "authorizedkeyscommand /usr/sbin/dirbind authorized-keys %u %U %f" "$cfg"
     contains "sshd -T: AuthorizedKeysCommandUser" "authorizedkeyscommanduser _dirbind" "$cfg"
 else
     echo "SKIP (part): sshd -T — no openssh-server or no host keys"
@@ -252,10 +253,30 @@ keys=$(setpriv --reuid=_dirbind --regid=_dirbind --clear-groups --inh-caps=-all 
     /usr/sbin/dirbind authorized-keys alice 2>&1)
 contains "authorized-keys alice as _dirbind" "ssh-ed25519 AAAA" "$keys"
 dirbind status >/dev/null 2>&1 && ok "dirbind status: exit 0 after a sync" || bad "dirbind status failed"
+
+# sudo and polkit for the directory's admins: the static rule file, as sudo reads it.
+check "the sudoers rule: /etc/sudoers.d/dirbind 0440 root" "440 root root" \
+    "$(stat -c '%a %U %G' /etc/sudoers.d/dirbind 2>&1)"
+contains "the sudoers rule is a conffile" "/etc/sudoers.d/dirbind " "$(dpkg-query -W -f='${Conffiles}' dirbind)"
+check "the polkit rule" "644 root" "$(stat -c '%a %U' /usr/share/polkit-1/rules.d/49-dirbind.rules 2>&1)"
+contains "the polkit rule names the sudo groups" 'isInGroup("dirbind-sudo-nopasswd")' \
+    "$(cat /usr/share/polkit-1/rules.d/49-dirbind.rules)"
+check "alice (sudo: password in the example) is in dirbind-sudo" "dirbind-sudo:x:65600:alice" \
+    "$(getent group dirbind-sudo)"
+out=$(dirbind check-config 2>&1)
+case $out in *"warning: sudo"*) bad "check-config warns about the shipped rule: $out" ;;
+    *) ok "check-config: no warning about the shipped rule" ;; esac
+if command -v visudo >/dev/null; then
+    if out=$(visudo -c 2>&1); then ok "visudo -c: the host's sudoers with the shipped rule parse"; else
+        bad "visudo -c: $out"; fi
+    contains "visudo -c read the shipped rule" "/etc/sudoers.d/dirbind: parsed OK" "$out"
+    contains "sudo -l -U alice: the shipped rule applies" "(ALL : ALL) ALL" "$(sudo -l -U alice 2>&1)"
+else
+    echo "SKIP (part): sudo is not installed: visudo -c not run (Debian package sudo)"
+fi
 # A network source loads the plugin from where the package put it; in a network namespace of
 # its own nothing answers, so the error must be the connection's, not the plugin's.
-printf 'source:\n  type: https\n  url: https://127.0.0.1:9/snapshot\n  retries: 0\ncache_dir: %s/netcache\n' \
-    "$T" >"$T/net.yaml"
+printf 'source:\n  type: https\n  url: https://127.0.0.1:9/snapshot\n  retries: 0\n' >"$T/net.yaml"
 out=$(unshare --net dirbind --config "$T/net.yaml" check-config 2>&1)
 contains "the installed dirbind loads its network plugin (https source)" "GET https://127.0.0.1:9/snapshot: " "$out"
 for bin in /usr/sbin/dirbind "/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/security/pam_dirbind.so"; do
@@ -312,7 +333,7 @@ grep -q pam_dirbind /etc/pam.d/common-auth && ok "reinstall after removal: PAM p
 dpkg --purge dirbind libpam-dirbind libnss-dirbind >"$T/dpkg-p.log" 2>&1 || { cat "$T/dpkg-p.log"; bad "dpkg --purge failed"; }
 same_as_before "after dpkg --purge"
 check "purge leaves only the administrator's own file in /etc/dirbind" "directory.yaml" "$(ls -A /etc/dirbind)"
-for f in /var/lib/dirbind /etc/ssh/sshd_config.d/dirbind.conf /etc/cron.d/dirbind \
+for f in /var/lib/dirbind /etc/ssh/sshd_config.d/dirbind.conf /etc/cron.d/dirbind /etc/sudoers.d/dirbind \
     /usr/share/pam-configs/dirbind /etc/systemd/system/timers.target.wants/dirbind-sync.timer \
     /etc/nsswitch.conf.libnss-dirbind-will-install; do
     [ ! -e "$f" ] && ok "purged $f" || bad "left after purge: $f"

@@ -49,7 +49,7 @@ has_files "$main" /usr/sbin/dirbind /etc/dirbind /etc/dirbind/dirbind.yaml \
 # the RPM's dirbind (built on this host, so it runs here) names the path it could not load.
 mkdir -p "$T/rpmroot"
 rpm2archive - <"$main" | tar -xzf - -C "$T/rpmroot" ./usr/sbin/dirbind
-printf 'source:\n  type: https\n  url: https://127.0.0.1:9/snapshot\ncache_dir: %s/netcache\n' "$T" >"$T/net.yaml"
+printf 'source:\n  type: https\n  url: https://127.0.0.1:9/snapshot\n' >"$T/net.yaml"
 if [ -e "$libdir/dirbind/dirbind-net.so" ]; then
     echo "SKIP (part): $libdir/dirbind/dirbind-net.so exists on this host: the path check would load it"
 else
@@ -68,9 +68,18 @@ check "only the NSS package ships the NSS module" "1" "$(grep -c libnss_dirbind.
 
 # %config(noreplace): rpm's file flags "c" (config) and "n" (noreplace).
 flags=$(rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$main")
-for f in /etc/dirbind/dirbind.yaml /etc/ssh/sshd_config.d/dirbind.conf; do
+for f in /etc/dirbind/dirbind.yaml /etc/ssh/sshd_config.d/dirbind.conf /etc/sudoers.d/dirbind; do
     contains "$f is %config(noreplace)" "$f cn" "$flags"
 done
+modes=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILENAMES}\n]' "$main")
+check "the sudoers rule is 0440 root (sudo skips anything else)" "-r--r----- root root" \
+    "$(awk '$4 == "/etc/sudoers.d/dirbind" {print $1, $2, $3}' <<<"$modes")"
+# RHEL 9's polkit (0.117) reads JavaScript rules from /usr/share/polkit-1/rules.d, as Debian's 122.
+check "the polkit rule is shipped where RHEL's polkit reads it" "-rw-r--r-- root root" \
+    "$(awk '$4 == "/usr/share/polkit-1/rules.d/49-dirbind.rules" {print $1, $2, $3}' <<<"$modes")"
+# The file visudo checks in tests/cli/test_sudo_cli.sh, byte for byte.
+check "the RPM's sudoers rule is packaging/sudo/dirbind" "$(sha256sum <"$SRC/packaging/sudo/dirbind" | cut -d' ' -f1)" \
+    "$(rpm -qp --qf '[%{FILEDIGESTS} %{FILENAMES}\n]' "$main" | awk '$2 == "/etc/sudoers.d/dirbind" {print $1}')"
 check "/var/lib/dirbind is 0755 root" "drwxr-xr-x root root" \
     "$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILENAMES}\n]' "$main" |
         awk '$4 == "/var/lib/dirbind" {print $1, $2, $3}')"

@@ -261,6 +261,53 @@ void untrusted_files(void**) {
     }
 }
 
+// The directory counts too: whoever can replace the files there decides what NSS serves, and
+// whoever can remove them makes the host look never synced (pam_dirbind's root rule).
+void untrusted_directory(void**) {
+    TempDir t;
+    write_cache(test::sample_directory(), t.path(), 1);
+    {
+        chmod(t.path().c_str(), 0777);
+        Reader r(t.path());
+        assert_int_equal(static_cast<int>(r.open()), static_cast<int>(Err::unavailable));
+        Reader s(t.path(), cachefmt::kSecrets);
+        assert_int_equal(static_cast<int>(s.open()), static_cast<int>(Err::unavailable));
+        chmod(t.path().c_str(), 0755);
+        Reader again(t.path());
+        assert_int_equal(static_cast<int>(again.open()), static_cast<int>(Err::ok));
+    }
+    if (geteuid() == 0) {
+        assert_int_equal(chown(t.path().c_str(), 4242, 4242), 0);  // neither root nor us
+        Reader r(t.path());
+        assert_int_equal(static_cast<int>(r.open()), static_cast<int>(Err::unavailable));
+        assert_int_equal(chown(t.path().c_str(), 0, 0), 0);
+    } else {
+        print_message("SKIP part: foreign-owner case needs root\n");
+    }
+}
+
+// "Never written" only when nobody but root (or us) could have removed the file.
+void never_written(void**) {
+    TempDir t;
+    auto never = [](const std::string& dir) {
+        ScopedCache c(dir.c_str(), cachefmt::kIdentity);
+        return cache_never_written(c.get());
+    };
+    assert_true(never(t.path()));                 // a trusted directory without the file
+    assert_true(never(t / "not-made-yet"));       // no directory, in a trusted parent
+    assert_true(never(t.path() + "/"));           // spelled with a trailing slash
+    write_cache(test::sample_directory(), t.path(), 1);
+    assert_false(never(t.path()));                // it is there
+    unlink((t / "identity.db").c_str());
+    chmod(t.path().c_str(), 0777);
+    assert_false(never(t.path()));                // anybody could have removed it
+    assert_false(never(t / "not-made-yet"));      // or the directory it was in
+    chmod(t.path().c_str(), 0700);
+    mkdir((t / "sub").c_str(), 0700);
+    assert_int_equal(symlink("/nonexistent", (t / "sub/identity.db").c_str()), 0);
+    assert_false(never(t / "sub"));               // something is there, if not a cache
+}
+
 // A pinned version stays readable after a replace; the next acquire sees the new one.
 void replacement(void**) {
     TempDir t;
@@ -290,6 +337,7 @@ int main() {
         cmocka_unit_test(round_trip),     cmocka_unit_test(many_users),     cmocka_unit_test(empty_directory),
         cmocka_unit_test(missing_file),   cmocka_unit_test(truncated),      cmocka_unit_test(garbled),
         cmocka_unit_test(header_fields),  cmocka_unit_test(untrusted_files), cmocka_unit_test(replacement),
+        cmocka_unit_test(untrusted_directory), cmocka_unit_test(never_written),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

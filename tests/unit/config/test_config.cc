@@ -16,6 +16,7 @@ extern "C" {  // cmocka 1.1's header has no C++ guard
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "config/config.h"
@@ -72,6 +73,12 @@ void test_empty_file_gives_defaults(void**) {
         assert_true(c.local_groups.empty());
         assert_string_equal(c.local_passwd.c_str(), "/etc/passwd");
         assert_string_equal(c.local_group.c_str(), "/etc/group");
+        assert_string_equal(c.sudo_groups.password.name.c_str(), "dirbind-sudo");
+        assert_int_equal(c.sudo_groups.password.gid, 65600);
+        assert_string_equal(c.sudo_groups.nopasswd.name.c_str(), "dirbind-sudo-nopasswd");
+        assert_int_equal(c.sudo_groups.nopasswd.gid, 65601);
+        assert_false(c.sudo_groups.password.existing_local_group || c.sudo_groups.nopasswd.existing_local_group);
+        assert_string_equal(c.sudo_groups.rule_file.c_str(), "/etc/sudoers.d/dirbind");
     }
 }
 
@@ -80,7 +87,7 @@ void test_every_key_set(void**) {
         "source:\n"
         "  type: file\n"
         "  path: /srv/dir/directory.json\n"
-        "cache_dir: /var/cache/dirbind\n"
+        "cache_dir: /var/lib/dirbind/\n"
         "uid_range: {min: 70000, max: 2147483647}\n"
         "home: /srv/homes/u_%u\n"
         "shell: /usr/bin/zsh\n"
@@ -91,7 +98,7 @@ void test_every_key_set(void**) {
     Config c = dirbind::parse_config(text, "full.yaml");
     assert_string_equal(c.source.type.c_str(), "file");
     assert_string_equal(c.source.path.c_str(), "/srv/dir/directory.json");
-    assert_string_equal(c.cache_dir.c_str(), "/var/cache/dirbind");
+    assert_string_equal(c.cache_dir.c_str(), "/var/lib/dirbind");
     assert_int_equal(c.uid_range.min, 70000);
     assert_int_equal(c.uid_range.max, 2147483647u);
     assert_string_equal(c.home.c_str(), "/srv/homes/u_%u");
@@ -168,8 +175,43 @@ void test_source(void**) {
         // The https and jumpcloud keys are tested in test_https_client.cc.
         {"source: {type: https}", "dirbind.yaml:1: source: type https needs 'url' (the snapshot's https:// address)"},
         {"source: {type: jumpcloud}", "OK"},
+        {"source: {type: nis}",
+         "dirbind.yaml:1: source.type: unknown source type 'nis' (expected file, https, jumpcloud or ldap)"},
+        // ldap: the required keys, the TLS rule, the key pairs, the schema and map checks.
         {"source: {type: ldap}",
-         "dirbind.yaml:1: source.type: unknown source type 'ldap' (expected file, https or jumpcloud)"},
+         "dirbind.yaml:1: source: type ldap needs 'uris' (the servers, e.g. [ldaps://ldap1.example.org])"},
+        {"source: {type: ldap, uris: [ldaps://l1, ldaps://l2], user_base: 'dc=x'}", "OK"},
+        {"source: {type: ldap, uris: ldaps://l1}",
+         "dirbind.yaml:1: source: type ldap needs 'user_base' (e.g. ou=people,dc=example,dc=org)"},
+        {"source: {type: ldap, uris: [ldap://l1], user_base: 'dc=x'}",
+         "dirbind.yaml:1: source: plain ldap://l1 is refused: the directory decides who may log in; use "
+         "ldaps:// or set starttls: true"},
+        {"source: {type: ldap, uris: [ldap://l1], starttls: true, user_base: 'dc=x'}", "OK"},
+        {"source: {type: ldap, uris: [http://l1], user_base: 'dc=x'}",
+         "dirbind.yaml:1: source.uris[0]: must be an ldaps://, ldap:// (with starttls: true) or ldapi:// URI, got "
+         "'http://l1'"},
+        {"source: {type: ldap, uris: ['ldaps://u:p@l1'], user_base: 'dc=x'}",
+         "dirbind.yaml:1: source.uris[0]: must not carry credentials; use bind_dn and bind_password_file"},
+        {"source: {type: ldap, uris: [ldaps://l1], user_base: 'dc=x', bind_dn: 'cn=r'}",
+         "dirbind.yaml:1: source: bind_dn and bind_password_file go together: set both (simple bind) or neither"},
+        {"source: {type: ldap, uris: [ldaps://l1], user_base: 'dc=x', sasl_external: true}",
+         "dirbind.yaml:1: source: sasl_external needs client_cert and client_key (or an ldapi:// server)"},
+        {"source: {type: ldap, uris: [ldaps://l1], user_base: 'dc=x', schema: rfc2037}",
+         "dirbind.yaml:1: source.schema: expected rfc2307, rfc2307bis or ad, got 'rfc2037' (did you mean 'rfc2307'?)"},
+        {"source: {type: ldap, uris: [ldaps://l1], user_base: 'dc=x', map: {hme: x}}",
+         "dirbind.yaml:1: source.map: unknown key 'hme' (did you mean 'home'?)"},
+        {"source: {type: ldap, uris: [ldaps://l1], user_base: 'dc=x', user_filter: 'uid=a'}",
+         "dirbind.yaml:1: source.user_filter: must start with '(' as in (objectClass=posixAccount)"},
+        {"source: {type: ldap, uris: [ldaps://l1], user_base: 'dc=x', host_filter: '(host=a'}",
+         "dirbind.yaml:1: source.host_filter: must be one parenthesised filter with balanced parentheses"},
+        {"source: {type: ldap, uris: [ldaps://l1], user_base: 'dc=x', offline_password_days: 7}",
+         "dirbind.yaml:1: source: offline_password_days needs password_check: bind"},
+        {"source: {type: ldap, uris: [ldaps://l1], user_base: 'dc=x', password_check: bind, offline_password_days: 7}",
+         "OK"},
+        {"source: {type: ldap, uris: [ldaps://l1], user_base: 'dc=x', password_check: bnid}",
+         "dirbind.yaml:1: source.password_check: expected none or bind, got 'bnid' (did you mean 'bind'?)"},
+        {"source: {type: ldap, uris: [ldaps://l1], user_base: 'dc=x', api_key_file: /k}",
+         "dirbind.yaml:1: source: key 'api_key_file' belongs to source type jumpcloud, not ldap"},
         {"source: {type: }", "dirbind.yaml:1: source.type: a value is required"},
         {"source: file", "dirbind.yaml:1: source: expected a mapping with 'type' and its keys, got 'file'"},
         {"source: {path: relative.yaml}",
@@ -190,8 +232,28 @@ void test_cache_dir(void**) {
         {"cache_dir: \"/var/\\tx\"", "dirbind.yaml:1: cache_dir: contains control characters"},
         {"cache_dir:", "dirbind.yaml:1: cache_dir: a value is required"},
         {"cache_dir: {a: b}", "dirbind.yaml:1: cache_dir: expected a string, got a mapping"},
+        // The NSS module reads no config: any other directory would split the readers.
+        {"cache_dir: /var/cache/dirbind",
+         "dirbind.yaml:1: cache_dir: /var/cache/dirbind is not the cache directory the NSS module serves "
+         "users from (/var/lib/dirbind); every part of dirbind must use that one: remove this line (the cache "
+         "lives in /var/lib/dirbind)"},
+        {"cache_dir: /var/lib/dirbind/", "OK"},
     };
     RUN_TABLE(cases);
+}
+
+// $DIRBIND_CACHE_DIR moves the cache for every reader at once (tests, sandboxes): the config
+// follows it and refuses the compiled-in directory then.
+void test_cache_dir_follows_the_environment(void**) {
+    setenv("DIRBIND_CACHE_DIR", "/srv/test-cache", 1);
+    assert_string_equal(dirbind::parse_config("", "d.yaml").cache_dir.c_str(), "/srv/test-cache");
+    assert_string_equal(dirbind::parse_config("cache_dir: /srv/test-cache\n", "d.yaml").cache_dir.c_str(),
+                        "/srv/test-cache");
+    std::string e = error_of("cache_dir: /var/lib/dirbind");
+    assert_non_null(strstr(e.c_str(), "(/srv/test-cache)"));
+    setenv("DIRBIND_CACHE_DIR", "relative/path", 1);  // not absolute: ignored
+    assert_string_equal(dirbind::parse_config("", "d.yaml").cache_dir.c_str(), "/var/lib/dirbind");
+    unsetenv("DIRBIND_CACHE_DIR");
 }
 
 void test_login_refresh(void**) {
@@ -361,6 +423,46 @@ void test_local_groups(void**) {
     RUN_TABLE(cases);
 }
 
+void test_sudo_groups(void**) {
+    static const Case cases[] = {
+        {"sudo_groups: {password: {name: admins, gid: 59000}, nopasswd: {name: admins-np, gid: 59001}}", "OK"},
+        {"sudo_groups: {password: {name: sudo, existing_local_group: true}}", "OK"},
+        {"sudo_groups: {nopasswd: {gid: 70000}, rule_file: /etc/sudoers.d/admins}", "OK"},
+        {"sudo_groups: {password: {name: Admins}}",
+         "dirbind.yaml:1: sudo_groups.password.name: 'Admins' is not a valid group name"},
+        {"sudo_groups: {password: {name: root}}",
+         "dirbind.yaml:1: sudo_groups.password.name: 'root' may never be given to directory users"},
+        {"sudo_groups: {password: {gid: 27}}",
+         "dirbind.yaml:1: sudo_groups.password.gid: 27 is a reserved id (see docs/config.md, uid_range)"},
+        {"sudo_groups: {nopasswd: {gid: 65534}}",
+         "dirbind.yaml:1: sudo_groups.nopasswd.gid: 65534 is a reserved id (see docs/config.md, uid_range)"},
+        {"sudo_groups: {password: {gid: 0}}",
+         "dirbind.yaml:1: sudo_groups.password.gid: 0 is a reserved id (see docs/config.md, uid_range)"},
+        {"sudo_groups: {password: {gid: -5}}", "dirbind.yaml:1: sudo_groups.password.gid: not a number: '-5'"},
+        {"sudo_groups: {password: {name: sudo, gid: 5000, existing_local_group: true}}",
+         "dirbind.yaml:1: sudo_groups.password: takes no gid with existing_local_group: true (the gid is the "
+         "local group's, from local_group)"},
+        {"sudo_groups: {password: {existing_local_group: yes}}",
+         "dirbind.yaml:1: sudo_groups.password.existing_local_group: expected true or false, got 'yes'"},
+        {"sudo_groups: {password: {name: x, gidd: 5}}",
+         "dirbind.yaml:1: sudo_groups.password: unknown key 'gidd' (did you mean 'gid'?)"},
+        {"sudo_groups: {pasword: {}}",
+         "dirbind.yaml:1: sudo_groups: unknown key 'pasword' (did you mean 'password'?)"},
+        {"sudo_groups: {password: {name: admins}, nopasswd: {name: admins}}",
+         "dirbind.yaml:1: sudo_groups: password and nopasswd name the same group 'admins': sudo with and without "
+         "a password need a group each"},
+        {"sudo_groups: {nopasswd: {gid: 65600}}", "dirbind.yaml:1: sudo_groups: password and nopasswd have the same gid 65600"},
+        {"sudo_groups: {rule_file: sudoers}", "dirbind.yaml:1: sudo_groups.rule_file: must be an absolute path, got 'sudoers'"},
+        {"sudo_groups: [a]", "dirbind.yaml:1: sudo_groups: expected a mapping {password, nopasswd, rule_file}, got a list"},
+        // A served sudo group may not also be a local group directory users can be put in.
+        {"local_groups: [docker, dirbind-sudo]",
+         "dirbind.yaml:1: local_groups: 'dirbind-sudo' is both a sudo group served by dirbind and in local_groups; "
+         "set existing_local_group: true to use the local group, or take it out of local_groups"},
+        {"local_groups: [sudo]\nsudo_groups: {password: {name: sudo, existing_local_group: true}}", "OK"},
+    };
+    RUN_TABLE(cases);
+}
+
 void test_local_files(void**) {
     static const Case cases[] = {
         {"local_passwd: /etc/passwd\nlocal_group: /etc/group", "OK"},
@@ -409,6 +511,24 @@ void test_load_config(void**) {
     assert_string_equal(c.shell.c_str(), "/bin/sh");
     assert_string_equal(c.file.c_str(), good.c_str());
 
+    // Whoever can write the config decides homes, key options and sources: root's alone (or
+    // ours, in a test), the rule of the secret files.
+    chmod(good.c_str(), 0664);
+    assert_string_equal(load_error(good).c_str(), ("refusing to use config " + good +
+                                                   ": writable by group or others (mode 0664): chmod go-w " + good)
+                                                      .c_str());
+    chmod(good.c_str(), 0644);
+    if (geteuid() == 0) {
+        assert_int_equal(chown(good.c_str(), 4242, 4242), 0);
+        assert_string_equal(load_error(good).c_str(),
+                            ("refusing to use config " + good + ": owned by uid 4242, not root (chown root " +
+                             good + ")")
+                                .c_str());
+        assert_int_equal(chown(good.c_str(), 0, 0), 0);
+    } else {
+        print_message("SKIP part: foreign-owner case needs root\n");
+    }
+
     std::string big = d + "/big.yaml";
     f = std::fopen(big.c_str(), "w");
     std::string line = "# " + std::string(1000, 'x') + "\n";
@@ -425,6 +545,8 @@ void test_load_config(void**) {
 }  // namespace
 
 int main() {
+    unsetenv("DIRBIND_CACHE_DIR");  // the defaults below are the compiled-in ones
+    umask(022);                     // the configs written here must be trusted (0644)
     alarm(60);  // a parser that hangs (yaml-cpp has had such bugs) fails the run instead of stalling it
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_file_gives_defaults),
@@ -434,12 +556,14 @@ int main() {
         cmocka_unit_test(test_yaml_syntax_errors),
         cmocka_unit_test(test_source),
         cmocka_unit_test(test_cache_dir),
+        cmocka_unit_test(test_cache_dir_follows_the_environment),
         cmocka_unit_test(test_uid_range),
         cmocka_unit_test(test_login_refresh),
         cmocka_unit_test(test_home),
         cmocka_unit_test(test_shell),
         cmocka_unit_test(test_unmanaged_keys_file),
         cmocka_unit_test(test_local_groups),
+        cmocka_unit_test(test_sudo_groups),
         cmocka_unit_test(test_local_files),
         cmocka_unit_test(test_load_config),
     };

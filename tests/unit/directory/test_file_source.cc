@@ -12,6 +12,7 @@ extern "C" {  // cmocka 1.1's header has no C++ guard
 // clang-format on
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -529,6 +530,31 @@ void test_load_directory_file(void**) {
     RawDirectory d = dirbind::load_directory_file(path, nullptr);  // a null `skipped` is allowed
     check_sample(d);
     assert_string_equal(d.users[0].where.c_str(), (path + ": users[0]").c_str());
+
+    // Whoever can write the document decides who logs in: only root's (or ours, in a test).
+    auto refusal = [&] {
+        try {
+            dirbind::load_directory_file(path, nullptr);
+        } catch (const Error& e) {
+            assert_int_equal(static_cast<int>(e.code()), static_cast<int>(Err::source));
+            return std::string(e.what());
+        }
+        return std::string("OK");
+    };
+    chmod(path.c_str(), 0664);
+    assert_string_equal(refusal().c_str(), ("refusing to use directory " + path +
+                                            ": writable by group or others (mode 0664): chmod go-w " + path)
+                                               .c_str());
+    chmod(path.c_str(), 0644);
+    assert_string_equal(refusal().c_str(), "OK");
+    if (geteuid() == 0) {
+        assert_int_equal(chown(path.c_str(), 4242, 4242), 0);
+        assert_string_equal(refusal().c_str(), ("refusing to use directory " + path +
+                                                ": owned by uid 4242, not root (chown root " + path + ")")
+                                                   .c_str());
+    } else {
+        print_message("SKIP part: foreign-owner case needs root\n");
+    }
     unlink(path.c_str());
     rmdir(dir);
 }

@@ -708,6 +708,131 @@ void test_read_local_accounts(void**) {
     }
 }
 
+
+// ---- sudo groups (sudo_groups.h) --------------------------------------------------------
+
+std::vector<std::uint32_t> gids_of(const Directory& d, const std::string& name) {
+    const User* u = find_user(d, name);
+    if (u == nullptr) fail_msg("user %s missing", name.c_str());
+    return u->gids;
+}
+std::string members_of(const Directory& d, const std::string& name) {
+    const Group* g = find_group(d, name);
+    if (g == nullptr) return "(no group)";
+    std::string m;
+    for (const auto& x : g->members) m += (m.empty() ? "" : ",") + x;
+    return m;
+}
+
+void test_sudo_groups_membership(void**) {
+    RawDirectory raw;
+    raw.groups = {group("devs", 3000)};
+    User a = user("alice", 2001), b = user("bob2", 2002), c = user("carol", 2003), d = user("dave", 2004),
+         e = user("erin", 2005);
+    a.sudo = dirbind::Sudo::password;
+    a.groups = {"devs"};
+    b.sudo = dirbind::Sudo::nopasswd;
+    c.sudo = dirbind::Sudo::nopasswd;
+    c.state = dirbind::UserState::suspended;  // not active: no group
+    e.sudo = dirbind::Sudo::password;
+    e.state = dirbind::UserState::locked;
+    raw.users = {a, b, c, d, e};
+    Result r = run(raw);
+    assert_int_equal(r.skipped.size(), 0);
+    assert_string_equal(members_of(r.dir, "dirbind-sudo").c_str(), "alice");
+    assert_string_equal(members_of(r.dir, "dirbind-sudo-nopasswd").c_str(), "bob2");
+    assert_int_equal(find_group(r.dir, "dirbind-sudo")->gid, 65600);
+    assert_int_equal(find_group(r.dir, "dirbind-sudo-nopasswd")->gid, 65601);
+    assert_true(gids_of(r.dir, "alice") == (std::vector<std::uint32_t>{3000, 65600}));
+    assert_true(gids_of(r.dir, "bob2") == (std::vector<std::uint32_t>{65601}));
+    assert_true(gids_of(r.dir, "carol").empty());
+    assert_true(gids_of(r.dir, "dave").empty());
+    assert_true(gids_of(r.dir, "erin").empty());
+
+    // Nobody with sudo: neither group is served.
+    raw.users = {d};
+    r = run(raw);
+    assert_string_equal(members_of(r.dir, "dirbind-sudo").c_str(), "(no group)");
+    assert_string_equal(members_of(r.dir, "dirbind-sudo-nopasswd").c_str(), "(no group)");
+
+    // Names and gids from the config; the directory's `groups` cannot name a sudo group.
+    Config cfg;
+    cfg.sudo_groups.password = {"admins", 59000, false};
+    a.groups = {"admins", "dirbind-sudo"};
+    raw.users = {a};
+    r = run(raw, cfg);
+    assert_string_equal(members_of(r.dir, "admins").c_str(), "alice");
+    assert_true(gids_of(r.dir, "alice") == (std::vector<std::uint32_t>{59000}));
+    assert_int_equal(r.skipped.size(), 2);  // both memberships from `groups` dropped
+    assert_string_equal(r.skipped[0].what.c_str(), "membership");
+}
+
+void test_sudo_groups_collisions(void**) {
+    // Directory records that claim a sudo group's name or gid are refused, naming the key.
+    Config cfg;
+    cfg.file = "/etc/dirbind/dirbind.yaml";
+    cfg.sudo_groups.password = {"admins", 59000, false};
+    RawDirectory raw;
+    raw.groups = {group("admins", 3000), group("ops", 59000), group("dirbind-sudo-nopasswd", 3001)};
+    User a = user("alice", 2001), x = user("xavier", 2002, 59000);
+    a.sudo = dirbind::Sudo::password;
+    raw.users = {a, x};
+    Result r = run(raw, cfg);
+    assert_int_equal(r.skipped.size(), 4);
+    assert_string_equal(r.skipped[0].reason.c_str(),
+                        "name admins is this host's sudo group (sudo_groups.password in /etc/dirbind/dirbind.yaml)");
+    assert_string_equal(r.skipped[1].reason.c_str(),
+                        "gid 59000 is the gid of this host's sudo group admins (sudo_groups.password in "
+                        "/etc/dirbind/dirbind.yaml)");
+    assert_string_equal(r.skipped[2].name.c_str(), "dirbind-sudo-nopasswd");
+    assert_string_equal(r.skipped[3].name.c_str(), "xavier");
+    assert_string_equal(members_of(r.dir, "admins").c_str(), "alice");
+
+    // A local group with the name or the gid: the sudo group is left out (its admins get no sudo),
+    // the rest syncs.
+    LocalAccounts l = local();
+    l.groups.emplace("dirbind-sudo", 4000);
+    l.gids.insert(4000);
+    l.gids.insert(65601);
+    raw.groups.clear();
+    User b = user("bob2", 2003);
+    b.sudo = dirbind::Sudo::nopasswd;
+    raw.users = {a, b};
+    r = run(raw, Config{}, l);
+    assert_int_equal(r.dir.users.size(), 2);
+    assert_int_equal(r.skipped.size(), 2);
+    assert_string_equal(r.skipped[0].what.c_str(), "group");
+    assert_string_equal(r.skipped[0].name.c_str(), "dirbind-sudo");
+    assert_true(r.skipped[0].reason.find("sudo_groups.password: the name dirbind-sudo is a local group in /etc/group") ==
+                0);
+    assert_true(r.skipped[1].reason.find("sudo_groups.nopasswd: gid 65601 is a local group") == 0);
+    assert_true(r.skipped[1].reason.find("users with sudo: nopasswd get no sudo rights") != std::string::npos);
+    assert_string_equal(members_of(r.dir, "dirbind-sudo").c_str(), "(no group)");
+    assert_true(gids_of(r.dir, "alice").empty());
+    assert_true(gids_of(r.dir, "bob2").empty());
+}
+
+void test_sudo_groups_existing_local_group(void**) {
+    // The explicit opt-in: admins get the local group's gid, nothing is served under its name.
+    Config cfg;
+    cfg.sudo_groups.password = {"sudo", 0, true};
+    RawDirectory raw;
+    User a = user("alice", 2001);
+    a.sudo = dirbind::Sudo::password;
+    raw.users = {a};
+    Result r = run(raw, cfg);
+    assert_int_equal(r.skipped.size(), 0);
+    assert_true(gids_of(r.dir, "alice") == (std::vector<std::uint32_t>{27}));
+    assert_string_equal(members_of(r.dir, "sudo").c_str(), "(no group)");
+    // The local group is missing: no membership, reported.
+    cfg.sudo_groups.password = {"wheel", 0, true};
+    r = run(raw, cfg);
+    assert_true(gids_of(r.dir, "alice").empty());
+    assert_int_equal(r.skipped.size(), 1);
+    assert_true(r.skipped[0].reason.find("sudo_groups.password: existing_local_group is set, but wheel is not a "
+                                         "group in /etc/group") == 0);
+}
+
 }  // namespace
 
 int main() {
@@ -731,6 +856,9 @@ int main() {
         cmocka_unit_test(test_local_group_allowlist),
         cmocka_unit_test(test_member_aggregation),
         cmocka_unit_test(test_read_local_accounts),
+        cmocka_unit_test(test_sudo_groups_membership),
+        cmocka_unit_test(test_sudo_groups_collisions),
+        cmocka_unit_test(test_sudo_groups_existing_local_group),
     };
     return cmocka_run_group_tests_name("validate", tests, tmp_setup, tmp_teardown);
 }

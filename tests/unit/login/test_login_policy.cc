@@ -241,13 +241,35 @@ void account_state_messages(void**) {
 }
 
 void account_other_services_check_state_only(void**) {
-    for (const char* svc : {"sudo", "su", "login", "sshd-other", "SSHD", ""}) {
+    for (const char* svc : {"sudo", "su", "login", "cron", ""}) {
         // No auth info, nothing allowed by the system: only the state counts off sshd.
         LoginContext c = alice(svc, 0, nullptr);
         c.account.public_key_auth = false;
         expect(decide_account(c, no_unmanaged()), Verdict::allow, Reason::none, svc);
+    }
+}
+
+// The sshd rules follow sshd, not the service's name (PAMServiceName, renamed services): a set
+// SSH_AUTH_INFO_0 is an sshd login, and a service named like ssh without it fails closed.
+void ssh_rules_whatever_the_service_name(void**) {
+    std::vector<std::string> keys;
+    for (const char* svc : {"sshd", "sshd-internal", "SSHD", "openssh", "login", "custom", ""}) {
+        LoginContext c = alice(svc, PK, "keyboard-interactive/pam\n");
+        expect(decide_account(c, no_unmanaged()), Verdict::deny, Reason::password_system, svc);
+        expect(decide_session(c, no_unmanaged(), &keys), Verdict::deny, Reason::password_system, svc);
         c.auth_info = "hostbased x\n";
-        expect(decide_account(c, no_unmanaged()), Verdict::allow, Reason::none, svc);
+        expect(decide_account(c, no_unmanaged()), Verdict::deny, Reason::method_not_allowed, svc);
+        c.auth_info = "publickey " + key_text(9) + "\n";
+        expect(decide_session(c, no_unmanaged(), &keys), Verdict::deny, Reason::key_not_current, svc);
+        LoginContext root = c;
+        root.subject = Subject::root;
+        root.auth_info = "password\n";
+        expect(decide_account(root, no_unmanaged()), Verdict::deny, Reason::root_login, svc);
+    }
+    for (const char* svc : {"sshd-internal", "SSHD", "openssh"}) {
+        LoginContext c = alice(svc, PW | PK, nullptr);
+        expect(decide_account(c, no_unmanaged()), Verdict::deny, Reason::no_auth_info, svc);
+        expect(decide_session(c, no_unmanaged(), &keys), Verdict::deny, Reason::no_auth_info, svc);
     }
 }
 
@@ -399,6 +421,7 @@ void account_root_rule(void**) {
         {"sshd", CacheState::ok, ROOT | PW | PK, Verdict::ignore},
         {"sshd", CacheState::unreadable, ROOT, Verdict::deny},  // the last policy may have said no
         {"sshd", CacheState::missing, 0, Verdict::ignore},      // never synced: sshd_config alone decides
+        {"sshd-internal", CacheState::ok, PW | PK, Verdict::deny},  // PAMServiceName sshd-internal
         {"sudo", CacheState::ok, 0, Verdict::ignore},
         {"su", CacheState::unreadable, 0, Verdict::ignore},
         {"login", CacheState::ok, 0, Verdict::ignore},
@@ -409,7 +432,8 @@ void account_root_rule(void**) {
         c.subject = Subject::root;
         c.cache = r.cache;
         c.policy = r.policy;
-        c.auth_info = "publickey " + key_text(1) + "\n";
+        // Only sshd puts SSH_AUTH_INFO_0 in the PAM environment (its absence is tested above).
+        if (std::string(r.service).starts_with("sshd")) c.auth_info = "publickey " + key_text(1) + "\n";
         Decision d = decide_account(c, no_unmanaged());
         char what[96];
         snprintf(what, sizeof what, "root %s cache=%d policy=%u", r.service, int(r.cache), r.policy);
@@ -452,8 +476,14 @@ void password_auth_table(void**) {
                         assert_true(d.user_message.empty());
                     } else if (sshd && !(policy & PW)) {
                         expect(d, Verdict::deny, Reason::password_system, what);
-                    } else if (!hash) {
+                    } else if (!hash && sshd) {
                         expect(d, Verdict::deny, Reason::no_password, what);
+                        assert_true(d.user_message.empty());
+                    } else if (!hash) {
+                        // sudo, su, login: the user is told why no password can work, and what to do.
+                        expect(d, Verdict::deny, Reason::password_unverifiable, what);
+                        assert_true(d.user_message.find("holds no password for your account") != std::string::npos);
+                        assert_true(d.user_message.find("sudo: nopasswd") != std::string::npos);
                     } else {
                         expect(d, Verdict::allow, Reason::none, what);
                     }
@@ -594,13 +624,22 @@ void mfa_session_needs_keyboard_interactive(void**) {
          Reason::mfa_not_done},
         {"key alone, not enrolled", "sshd", PK | MFA, false, key, Verdict::allow, Reason::none},
         {"key alone, system MFA off", "sshd", PK, true, key, Verdict::allow, Reason::none},
-        {"not sshd: auth asked the code", "login", PW | MFA, true, "", Verdict::allow, Reason::none},
+        {"not sshd: auth asked the code", "login", PW | MFA, true, "-", Verdict::allow, Reason::none},
+        // Keys only plus a code, the usual MFA setup: the code-only step is no password login.
+        {"key + code, passwords off", "sshd", PK | MFA, true, key + "keyboard-interactive/pam\n", Verdict::allow,
+         Reason::none},
+        {"kbd-int without a key, passwords off", "sshd", PK | MFA, true, "keyboard-interactive/pam\n",
+         Verdict::deny, Reason::password_system},
+        {"key + kbd-int, not enrolled, passwords off", "sshd", PK | MFA, false, key + "keyboard-interactive/pam\n",
+         Verdict::deny, Reason::password_system},
+        {"key + kbd-int, system MFA off, passwords off", "sshd", PK, true, key + "keyboard-interactive/pam\n",
+         Verdict::deny, Reason::password_system},
         // The method rules still come first: a key the system refuses is refused as such.
         {"key on a no-keys system", "sshd", PW | MFA, true, key + "keyboard-interactive/pam\n", Verdict::deny,
          Reason::publickey_system},
     };
     for (const auto& r : rows) {
-        LoginContext c = alice(r.svc, r.policy, r.info.c_str());
+        LoginContext c = alice(r.svc, r.policy, r.info == "-" ? nullptr : r.info.c_str());
         c.account.mfa_enrolled = r.enrolled;
         std::vector<std::string> keys;
         Decision d = decide_session(c, no_unmanaged(), &keys);
@@ -721,6 +760,7 @@ int main() {
         cmocka_unit_test(account_method_matrix),
         cmocka_unit_test(account_state_messages),
         cmocka_unit_test(account_other_services_check_state_only),
+        cmocka_unit_test(ssh_rules_whatever_the_service_name),
         cmocka_unit_test(account_missing_auth_info),
         cmocka_unit_test(account_chained_methods),
         cmocka_unit_test(account_other_methods_denied),

@@ -35,12 +35,12 @@ void write_file(const std::string& path, const std::string& text) {
     std::ofstream(path) << text;
 }
 
-// A file-source config over `dir`, with empty local account files.
+// A file-source config over `dir`, with empty local account files and its cache in dir/cache.
 Config file_config(const test::TempDir& dir) {
     write_file(dir / "passwd", "root:x:0:0::/root:/bin/sh\n");
     write_file(dir / "group", "root:x:0:\n");
-    return parse_config("source: {type: file, path: " + (dir / "d.yaml") +
-                            "}\ncache_dir: " + (dir / "cache") + "\nlocal_passwd: " + (dir / "passwd") +
+    setenv("DIRBIND_CACHE_DIR", (dir / "cache").c_str(), 1);
+    return parse_config("source: {type: file, path: " + (dir / "d.yaml") + "}\nlocal_passwd: " + (dir / "passwd") +
                             "\nlocal_group: " + (dir / "group") + "\n",
                         "t.yaml");
 }

@@ -72,7 +72,8 @@ inline std::string service_stack(const std::string& module, const std::string& a
 // In the first run: makes a scratch dir, lets `prepare(dir)` write service files (dir/svc)
 // and the nss_wrapper passwd/group files (dir/passwd, dir/group), then re-executes the program
 // with pam_wrapper and nss_wrapper preloaded. In the re-executed run: returns the scratch dir
-// (the caller removes it). The NSS module reads its cache from dir/nsscache.
+// (the caller removes it). NSS and pam_dirbind read one cache, as on a host: $DIRBIND_CACHE_DIR,
+// which `prepare` may set; dir/cache when it does not.
 inline std::string reexec_under_wrappers(char** argv,
                                          const std::function<void(const std::string&)>& prepare) {
     if (const char* dir = getenv("DIRBIND_PAM_TEST_DIR")) return dir;
@@ -84,9 +85,11 @@ inline std::string reexec_under_wrappers(char** argv,
     }
     const std::string dir = tmpl;
     mkdir((dir + "/svc").c_str(), 0755);
-    mkdir((dir + "/nsscache").c_str(), 0755);
+    mkdir((dir + "/cache").c_str(), 0755);
     chmod(dir.c_str(), 0755);  // users that the module acts as must be able to pass through
+    unsetenv("DIRBIND_CACHE_DIR");
     prepare(dir);
+    setenv("DIRBIND_CACHE_DIR", (dir + "/cache").c_str(), 0);
     setenv("DIRBIND_PAM_TEST_DIR", dir.c_str(), 1);
     setenv("LD_PRELOAD", "libpam_wrapper.so libnss_wrapper.so", 1);
     setenv("PAM_WRAPPER", "1", 1);
@@ -101,7 +104,6 @@ inline std::string reexec_under_wrappers(char** argv,
            1);
     setenv("NSS_WRAPPER_MODULE_FN_PREFIX", "dirbind", 1);
     setenv("NSS_WRAPPER_DISABLE_DEEPBIND", "1", 1);
-    setenv("DIRBIND_CACHE_DIR", (dir + "/nsscache").c_str(), 1);
     // The wrappers come before the sanitizer runtime in the preload list of an ASan build.
     std::string asan = getenv("ASAN_OPTIONS") ? getenv("ASAN_OPTIONS") : "";
     setenv("ASAN_OPTIONS", (asan + (asan.empty() ? "" : ":") + "verify_asan_link_order=0").c_str(), 1);

@@ -43,7 +43,9 @@ namespace {
 // pam_wrapper's helper modules (Debian: libpam-wrapper).
 #define PAM_WRAPPER_MODULES "/usr/lib/x86_64-linux-gnu/pam_wrapper"
 
-std::string g_dir;  // scratch: svc/, passwd, group, nsscache/, cache/, home/, dirbind.yaml
+// scratch: svc/, passwd (what NSS's files source answers), local-passwd (the config's local
+// accounts), group, cache/ (the one cache NSS and the module read), home/, dirbind.yaml
+std::string g_dir;
 const char kMiaSecret[] = "JBSWY3DPEHPK3PXP";
 std::string g_hash_alice, g_hash_bob, g_hash_nopk, g_hash_ivan, g_hash_fred;
 
@@ -77,7 +79,7 @@ Directory directory(const SystemPolicy& p) {
     add("carol", 5003, UserState::expired, g_hash_bob, {});
     add("dan", 5004, UserState::locked, g_hash_bob, {});
     add("eve", 5005, UserState::active, g_hash_bob, {});    // also a local account (passwd file)
-    add("fred", 5006, UserState::active, g_hash_fred, {});  // NSS says uid 5016
+    add("fred", 5006, UserState::active, g_hash_fred, {});  // another NSS source says uid 5016
     add("erin", 5007, UserState::staged, g_hash_bob, {});
     add("nopk", 5008, UserState::active, g_hash_nopk, {4}, false);
     add("nopw", 5009, UserState::active, "", {});
@@ -88,19 +90,29 @@ Directory directory(const SystemPolicy& p) {
     d.users.back().mfa_enrolled = true;
     add("jay", 5012, UserState::active, g_hash_alice, {7});
     d.users.back().mfa_enrolled = true;
+    add("nina", 5013, UserState::active, g_hash_alice, {});  // NSS also finds her elsewhere
     return d;
 }
 
-void write_config(const std::string& cache_dir) {
-    test::write_text(g_dir + "/dirbind.yaml", "cache_dir: " + cache_dir + "\nhome: " + g_dir +
-                                                  "/home/%u\nlocal_passwd: " + g_dir +
-                                                  "/passwd\nlocal_group: " + g_dir + "/group\n");
+void write_config() {
+    test::write_text(g_dir + "/dirbind.yaml", "home: " + g_dir + "/home/%u\nlocal_passwd: " + g_dir +
+                                                  "/local-passwd\nlocal_group: " + g_dir + "/group\n");
 }
 
-// The cache pam_dirbind reads (its config's cache_dir), with policy `p`.
+// The cache NSS and pam_dirbind read ($DIRBIND_CACHE_DIR), with policy `p`.
 void use(const SystemPolicy& p) {
-    write_config(g_dir + "/cache");
+    write_config();
     write_cache(directory(p), g_dir + "/cache", static_cast<std::uint64_t>(time(nullptr)));
+}
+
+// No cache at all (never synced), or one that cannot be trusted (garbage in identity.db).
+void no_cache() {
+    unlink((g_dir + "/cache/identity.db").c_str());
+    unlink((g_dir + "/cache/secrets.db").c_str());
+}
+void bad_cache() {
+    no_cache();
+    test::write_text(g_dir + "/cache/identity.db", std::string(300, 'x'));
 }
 
 int group_setup(void**) {
@@ -110,16 +122,9 @@ int group_setup(void**) {
     g_hash_ivan = test::make_hash("$2b$", "ivan-pw");
     g_hash_fred = test::make_hash("$y$", "fred-pw");
     if (g_hash_alice.empty() || g_hash_nopk.empty() || g_hash_ivan.empty()) return -1;
-    mkdir((g_dir + "/cache").c_str(), 0755);
-    mkdir((g_dir + "/empty-cache").c_str(), 0755);
     // 0777: never a trusted home base, so session provisioning here always fails (on purpose).
     mkdir((g_dir + "/home").c_str(), 0777);
     chmod((g_dir + "/home").c_str(), 0777);
-    // What NSS serves: the same directory, except that fred has another uid there.
-    Directory nss = directory(kAll);
-    for (auto& u : nss.users)
-        if (u.name == "fred") u.uid = 5016;
-    write_cache(nss, g_dir + "/nsscache", 1);
     use(kAll);
     return 0;
 }
@@ -271,16 +276,20 @@ void account_root_rule(void**) {
     assert_int_equal(on.account(), kIgnored);  // allowed: pam_unix and sshd_config decide
 
     // Never synced: dirbind has no policy, root is not its business.
-    write_config(g_dir + "/empty-cache");
+    no_cache();
     Pam missing("sshd", "root");
     missing.set_auth_info("password\n");
     assert_int_equal(missing.account(), kIgnored);
+    // ...unless somebody else could have removed the cache: then it is unknown, not missing.
+    chmod((g_dir + "/cache").c_str(), 0777);
+    Pam removed("sshd", "root");
+    removed.set_auth_info("password\n");
+    assert_int_equal(removed.account(), PAM_PERM_DENIED);
+    assert_true(removed.said("cannot be read"));
+    chmod((g_dir + "/cache").c_str(), 0755);
 
     // A cache that exists but cannot be trusted: its last policy may have said no.
-    std::string bad = g_dir + "/bad-cache";
-    mkdir(bad.c_str(), 0755);
-    test::write_text(bad + "/identity.db", std::string(300, 'x'));
-    write_config(bad);
+    bad_cache();
     Pam broken("sshd", "root");
     broken.set_auth_info("password\n");
     assert_int_equal(broken.account(), PAM_PERM_DENIED);
@@ -289,16 +298,14 @@ void account_root_rule(void**) {
 }
 
 void no_readable_cache_refuses_directory_users_only(void**) {
-    for (const char* dir : {"/empty-cache", "/bad-cache"}) {
-        mkdir((g_dir + "/bad-cache").c_str(), 0755);
-        test::write_text(g_dir + "/bad-cache/identity.db", std::string(300, 'x'));
-        write_config(g_dir + dir);
-        // alice still resolves through NSS (its own cache): she may be a directory user.
-        Pam alice("sudo", "alice", "alice-pw");
-        assert_int_equal(alice.authenticate(), PAM_AUTHINFO_UNAVAIL);
-        assert_int_equal(alice.account(), PAM_PERM_DENIED);
-        assert_true(alice.said("unavailable"));
-        assert_false(alice.logged("alice"));  // unknown to dirbind now: not named
+    for (void (*breaks)() : {no_cache, bad_cache}) {
+        breaks();
+        // nina still resolves through NSS (another source, e.g. nscd): she may be a directory user.
+        Pam nina("sudo", "nina", "alice-pw");
+        assert_int_equal(nina.authenticate(), PAM_AUTHINFO_UNAVAIL);
+        assert_int_equal(nina.account(), PAM_PERM_DENIED);
+        assert_true(nina.said("unavailable"));
+        assert_false(nina.logged("nina"));  // unknown to dirbind now: not named
         // A local account is unaffected.
         Pam local("sudo", "localuser", "x");
         assert_int_equal(local.account(), kIgnored);
@@ -393,6 +400,16 @@ void password_right_wrong_and_disallowed(void**) {
         Pam p("sshd", user, pw);
         assert_int_equal(p.authenticate(), PAM_AUTH_ERR);
         assert_true(p.errors.empty());  // nothing said about the account before the password
+    }
+    // sudo (su, login) for a user the directory gives no hash (a JumpCloud admin with `sudo:
+    // password`): told why and what to do, even under PAM_SILENT (sudo always passes it), and a
+    // code that is not "wrong password", so that sudo does not ask again.
+    {
+        Pam p("sudo", "nopw", "anything");
+        assert_int_equal(p.authenticate(PAM_SILENT), PAM_CRED_INSUFFICIENT);
+        assert_true(p.said("holds no password for your account"));
+        assert_true(p.said("sudo: nopasswd"));
+        assert_true(p.logged("user nopw: password authentication refused: the directory holds no password"));
     }
     // Passwords disallowed for the system: refused over sshd even when right...
     use(policy(false, true, true));
@@ -686,21 +703,30 @@ void unknown_options_logged_not_fatal(void**) {
     assert_true(p.logged("unknown option: provision=sometimes"));
 }
 
+// The built-in defaults name the cache NSS serves users from: the rules keep applying to the
+// users that can actually log in, and nothing is provisioned.
 void unloadable_config_fails_closed(void**) {
-    struct stat st;
-    if (stat("/var/lib/dirbind/identity.db", &st) == 0) skip();  // the defaults would read the host's cache
-    test::write_text(g_dir + "/dirbind.yaml", "cache_dir: [not, a, path]\n");
-    Pam root("sshd", "root");
-    root.set_auth_info("password\n");
-    assert_int_equal(root.account(), kIgnored);  // defaults: no cache at /var/lib/dirbind, root untouched
-    assert_true(root.logged("configuration not loaded"));
-    Pam alice("sshd", "alice");
-    alice.set_auth_info("publickey " + key_text(1) + "\n");
-    assert_int_equal(alice.account(), PAM_PERM_DENIED);  // resolves through NSS, unknown here: refused
-    unlink((g_dir + "/dirbind.yaml").c_str());
-    Pam gone("sshd", "alice");
-    gone.set_auth_info("publickey " + key_text(1) + "\n");
-    assert_int_equal(gone.account(), PAM_PERM_DENIED);
+    use(policy(true, false, false));  // no public keys, no root login
+    for (bool present : {true, false}) {
+        if (present)
+            test::write_text(g_dir + "/dirbind.yaml", "cache_dir: [not, a, path]\n");
+        else
+            unlink((g_dir + "/dirbind.yaml").c_str());
+        Pam root("sshd", "root");
+        root.set_auth_info("password\n");
+        assert_int_equal(root.account(), PAM_PERM_DENIED);
+        assert_true(root.logged("configuration not loaded"));
+        Pam alice("sshd", "alice");
+        alice.set_auth_info("publickey " + key_text(1) + "\n");
+        assert_int_equal(alice.account(), PAM_PERM_DENIED);
+        assert_true(alice.said("Public-key login is disabled"));
+        Pam bob("sudo", "bob");
+        assert_int_equal(bob.account(), PAM_PERM_DENIED);  // suspended
+        Pam session("sshd", "alice");
+        session.set_auth_info("password\n");
+        assert_int_equal(session.open_session(), PAM_SUCCESS);  // provision=optional: logged, not fatal
+        assert_true(session.logged("configuration could not be loaded"));
+    }
     use(kAll);
 }
 
@@ -933,10 +959,16 @@ int main(int, char** argv) {
         test::write_text(dir + "/svc/sudo-odd",
                          test::service_stack(mod, cfg + " frobnicate provision=sometimes"));
         test::write_text(dir + "/svc/login-required", test::service_stack(mod, cfg + " provision=required"));
-        test::write_text(dir + "/passwd",
-                         "root:x:0:0:root:/root:/bin/bash\n"
-                         "localuser:x:1500:1500:Local:/home/localuser:/bin/sh\n"
-                         "eve:x:1600:1600:Local eve:/home/eve:/bin/sh\n");
+        const std::string local =
+            "root:x:0:0:root:/root:/bin/bash\n"
+            "localuser:x:1500:1500:Local:/home/localuser:/bin/sh\n"
+            "eve:x:1600:1600:Local eve:/home/eve:/bin/sh\n";
+        test::write_text(dir + "/local-passwd", local);
+        // NSS asks its files source (nss_wrapper) before the dirbind module: it stands for an
+        // NSS source listed before dirbind, which knows fred under another uid and nina too.
+        test::write_text(dir + "/passwd", local +
+                                              "fred:x:5016:5016::/home/fred:/bin/sh\n"
+                                              "nina:x:5013:5013::/home/nina:/bin/sh\n");
         test::write_text(dir + "/group", "root:x:0:\nlocaluser:x:1500:\neve:x:1600:\n");
     });
     const CMUnitTest tests[] = {

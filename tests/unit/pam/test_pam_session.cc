@@ -37,8 +37,8 @@ using dirbind::test::Pam;
 
 namespace {
 
-std::string g_dir;  // harness scratch (service files, NSS cache)
-std::string g_s;    // under the namespace's root-owned tmpfs: cache, homes
+std::string g_dir;  // harness scratch (service files, passwd and group files)
+std::string g_s;    // under the namespace's root-owned tmpfs: the cache (NSS's and PAM's), homes
 
 // Passwords stay allowed throughout: the sessions below follow a password login, as
 // SSH_AUTH_INFO_0 says by the time sshd opens the session.
@@ -72,11 +72,9 @@ Directory directory(const SystemPolicy& p) {
 }
 
 void use(const SystemPolicy& p, const std::string& home_template = "home") {
-    test::write_text(g_dir + "/dirbind.yaml", "cache_dir: " + g_s + "/cache\nhome: " + g_s + "/" +
-                                                  home_template + "/%u\nlocal_passwd: " + g_dir +
-                                                  "/passwd\n");
+    test::write_text(g_dir + "/dirbind.yaml",
+                     "home: " + g_s + "/" + home_template + "/%u\nlocal_passwd: " + g_dir + "/passwd\n");
     write_cache(directory(p), g_s + "/cache", 1);
-    write_cache(directory(p), g_dir + "/nsscache", 1);
 }
 
 struct stat lstat_of(const std::string& path) {
@@ -229,6 +227,9 @@ int main(int, char** argv) {
         test::write_text(dir + "/passwd",
                          "root:x:0:0:root:/root:/bin/bash\nlocaluser:x:1500:1500::/home/l:/bin/sh\n");
         test::write_text(dir + "/group", "root:x:0:\nlocaluser:x:1500:\n");
+        // The key record lives in the cache directory: it must be below a root-owned tree.
+        setenv("DIRBIND_CACHE_DIR", (std::string(getenv("DIRBIND_PROVISION_SCRATCH")) + "/pam-session/cache").c_str(),
+               1);
     });
     const CMUnitTest tests[] = {
         cmocka_unit_test(fresh_home_with_the_directory_keys),
