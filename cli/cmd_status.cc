@@ -34,6 +34,8 @@ std::string when(std::uint64_t t) {
 }
 std::string until(std::uint64_t t) { return utc(t) + " (in " + std::to_string(from_now(t)) + " s)"; }
 const char* yn(std::uint32_t bits, std::uint32_t bit) { return (bits & bit) ? "yes" : "no"; }
+// Whether a source's 429 wait (SyncStatus::retry_after) is still in force.
+bool waiting(std::uint64_t retry_after) { return from_now(retry_after) > 0; }
 
 // docs/monitoring.md, "dirbind status --json".
 int print_status_json(const SyncStatus& s, const char* cache_path, const Pin* pin) {
@@ -66,6 +68,7 @@ int print_status_json(const SyncStatus& s, const char* cache_path, const Pin* pi
                         {"skipped", s.skipped},
                         {"skipped_records", skipped},
                         {"http_requests", s.requests},
+                        {"retry_after", waiting(s.retry_after) ? nlohmann::json(s.retry_after) : nlohmann::json(nullptr)},
                         {"ok", pin != nullptr && s.last_error.empty()}};
     std::puts(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return pin != nullptr && s.last_error.empty() ? 0 : 1;
@@ -116,7 +119,7 @@ int cmd_status(const Args& a) {
         std::printf("\n");
     }
     std::printf("last attempt: %s\n", when(s.last_attempt).c_str());
-    if (s.retry_after > static_cast<std::uint64_t>(std::time(nullptr)))
+    if (waiting(s.retry_after))
         std::printf("next request: not before %s: the source answered 429 Too Many Requests\n",
                     until(s.retry_after).c_str());
     std::printf("last error:   %s\n", s.last_error.empty() ? "none" : s.last_error.c_str());

@@ -107,6 +107,7 @@ void SyncRecord::failed(std::uint64_t attempt, const std::string& error) noexcep
     try {
         s_.last_attempt = attempt;
         s_.last_error = error;
+        if (s_.retry_after <= attempt) s_.retry_after = 0;  // an earlier wait, over by now
         s_.etag.clear();
         s_.last_modified.clear();
         write(true);

@@ -29,7 +29,7 @@ struct SyncStatus {
     std::uint64_t requests = 0;      // HTTP requests of the last successful sync, retries included
     bool not_modified = false;       // the last successful sync found the source unchanged
     // The source answered 429: no request to it before this unix time (0 = none). Cleared by a
-    // successful sync.
+    // successful sync, and by a failed one that starts after it.
     std::uint64_t retry_after = 0;
     // What the last sync that validated the directory left out, and why (the first
     // kMaxSkippedRecords; `skipped` has the count): for `status` and `doctor`.

@@ -12,7 +12,7 @@ start_double
 write_config "$T"
 BASE=https://127.0.0.1:$PORT_good/api
 
-# host NAME [CONFIG LINES...]: $T/NAME.yaml, a host with its own cache $T/NAME; sets $CFG.
+# host NAME [CONFIG LINES...]: $T/NAME.yaml, a host with its own cache $T/NAME; then `on NAME`.
 host() {
     local name=$1 line
     shift
@@ -23,19 +23,23 @@ host() {
         printf '  connect_timeout: 2\n  timeout: 3\n  retries: 2\n'
         for line in "$@"; do printf '  %s\n' "$line"; done
         printf 'cache_dir: %s\nhome: %s\nlocal_passwd: %s\nlocal_group: %s\n' "$T/$name" "$T/home/%u" "$T/passwd" "$T/group"
+        printf 'metrics_file: %s\n' "$T/$name.prom"
     } >"$T/$name.yaml"
-    CFG=$T/$name.yaml
+    on "$name"
 }
+# on NAME: the following `dirbind` calls are host NAME's (its config and its cache).
+on() { CFG=$T/$1.yaml; use_cache "$T/$1"; }
 # dump NAME: what host NAME's cache answers for every bound user (entry, state, keys), the groups
 # and the counts. The cache files themselves never match byte for byte across two writes (each
 # has a fresh random hash seed and its creation time), so the caches are compared by content.
 dump() {
     local c=$T/$1.yaml n
+    local -x DIRBIND_CACHE_DIR=$T/$1
     for n in $(python3 -c 'import json, sys
 for x in json.load(open(sys.argv[1]))["users"]:
     print(x["details"].get("systemUsername") or x["details"]["username"])' "$D/jc.json"); do
         "$CLI" --config "$c" lookup user "$n" 2>&1
-        "$CLI" --config "$c" authorized-keys "$n" 2>&1
+        with_nss "$CLI" --config "$c" authorized-keys "$n" 2>&1
     done
     for n in team0 team1 team2; do "$CLI" --config "$c" lookup group "$n" 2>&1; done
     "$CLI" --config "$c" status | sed -n 's/.*(\([0-9]* users, [0-9]* groups\),.*/\1/p'
@@ -70,8 +74,8 @@ check "auto: the organisation's size is remembered" 1000 \
 # A change reaches both paths alike.
 jc 'users[1]["details"]["state"] = "SUSPENDED"; users[1]["details"]["suspended"] = True
 users[4]["details"]["ssh_keys"] = []'
-CFG=$T/per_user.yaml; dirbind sync
-CFG=$T/planned.yaml; clear_requests; dirbind sync
+on per_user; dirbind sync
+on planned; clear_requests; dirbind sync
 check "auto, org size known: still 14 requests" 14 "$(requests_seen ' 200 ')"
 check "after a change: identical caches" same "$(same_cache per_user planned)"
 dirbind lookup user user00005
@@ -127,7 +131,7 @@ control '{"rate_limit": {"rate": 20, "burst": 300, "retry_after": 4}}'
 clear_requests
 limited=
 for h in $hosts; do
-    CFG=$T/$h.yaml
+    on $h
     dirbind sync
     [ "$rc" = 0 ] && continue
     limited="$limited $h"
@@ -146,22 +150,37 @@ n429=$(requests_seen ' 429 ')
 check "429: no retries (at most the 8 requests in flight per stopped host got a 429)" yes \
     "$([ "$n429" -ge 1 ] && [ "$n429" -le $(($(echo $limited | wc -w) * 8)) ] && echo yes)"
 h=${limited##* }
-CFG=$T/$h.yaml
+on $h
 dirbind status
 contains "status names the wait" "next request: not before" "$out"
+until=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["state"]["retry_until"])' "$T/$h/jumpcloud-state.json")
+dirbind status --json
+check "status --json: retry_after is the remembered time" "$until" \
+    "$(printf '%s' "$out" | python3 -c 'import json, sys; print(json.load(sys.stdin)["retry_after"])')"
+check "metrics: dirbind_sync_retry_after_timestamp_seconds is that time" "$until" \
+    "$(sed -n 's/^dirbind_sync_retry_after_timestamp_seconds //p' "$T/$h.prom")"
 no_fault
 clear_requests
-for h in $limited; do CFG=$T/$h.yaml; dirbind sync; done
+for h in $limited; do on $h; dirbind sync; done
 contains "within Retry-After: skipped without a request" "skipped without a request" "$out"
 check "within Retry-After: the stopped hosts do not ask the API at all" 0 "$(requests_seen ' ')"
+intact=0
+for h in $limited; do
+    cmp -s "$T/$h/identity.db" "$T/$h.identity" && cmp -s "$T/$h/secrets.db" "$T/$h.secrets" && intact=$((intact + 1))
+done
+check "within Retry-After: every stopped host's cache still intact" "$(echo $limited | wc -w)" "$intact"
 sleep 5
-for h in $limited; do CFG=$T/$h.yaml; dirbind sync; check "after Retry-After: $h syncs again" 0 "$rc"; done
+for h in $limited; do on $h; dirbind sync; check "after Retry-After: $h syncs again" 0 "$rc"; done
 dirbind status
 case $out in *"next request"*) bad "status still names a wait" ;; *) ok "status: the wait is over" ;; esac
+dirbind status --json
+check "status --json: retry_after null once the wait is over" None \
+    "$(printf '%s' "$out" | python3 -c 'import json, sys; print(json.load(sys.stdin)["retry_after"])')"
+check "metrics: retry_after 0 once the wait is over" 0 "$(sed -n 's/^dirbind_sync_retry_after_timestamp_seconds //p' "$T/$h.prom")"
 
 # No Retry-After: 60 s, doubling.
 control '{"faults": [{"kind": "status", "code": 429, "path": "/api/systemusers/"}]}'
-CFG=$T/h1.yaml
+on h1
 dirbind sync
 contains "429 without Retry-After: dirbind waits 60 s" "no Retry-After: waiting 60 s" "$out"
 finish
