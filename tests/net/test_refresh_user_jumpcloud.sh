@@ -148,6 +148,20 @@ refresh user00001
 check "slow system request: fails" 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)"
 check "slow system request: no verdict" "" "$out"
 check "slow system request: within the timeout" 1 "$([ "$ms" -lt 1800 ] && echo 1 || echo "0 ($ms ms)")"
+# A start-up slower than the transport's share of the timeout (here a large user map to read
+# first): the timer ends the command before curl's own timeout, and still says why.
+cp -p "$MAP" "$T/map.saved"
+python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+j["users"].update({"filler%06d" % i: "5e%022x" % i for i in range(400000)})
+open(sys.argv[1], "w").write(json.dumps(j))' "$MAP"
+fault '{"path": "/api/systemusers/", "kind": "delay", "seconds": 4}'
+refresh user00001
+check "slow start-up: fails" 1 "$([ "$rc" -ne 0 ] && echo 1 || echo 0)"
+check "slow start-up: no verdict" "" "$out"
+check "slow start-up: within the timeout" 1 "$([ "$ms" -lt 1800 ] && echo 1 || echo "0 ($ms ms)")"
+contains "slow start-up: the timer says why" "timed out: no answer within login_refresh.timeout (1000 ms)" "$err"
+cp -p "$T/map.saved" "$MAP"
 fault '{"path": "/api/systems/", "kind": "status", "code": 503}'
 clear_requests
 refresh user00001
