@@ -48,6 +48,9 @@ PID=$!
 for _ in $(seq 100); do [ -s "$D/ports.json" ] && break; sleep 0.1; done
 [ -s "$D/ports.json" ] || die "the double did not start: $(cat "$D/out.log")"
 PORT=$(json_get "$D/ports.json" good)
+# The double's rate limit (one token bucket for every /api request): the measured syncs run under
+# it, and the fleet figures below are compared with it.
+printf '{"rate_limit": {"rate": %s, "burst": %s}}\n' "$RATE" "$RATE" >"$D/control.json"
 
 # config NAME DETAILS: $T/NAME.yaml with its own cache.
 config() {
@@ -60,20 +63,30 @@ config() {
             "$T/$1" "$T/home/%u" "$T/passwd" "$T/group"
     } >"$T/$1.yaml"
 }
-# measure NAME: one sync; prints "requests bytes seconds".
+# on NAME ARGS...: the CLI as host NAME (its config and its cache, $DIRBIND_CACHE_DIR).
+on() {
+    local name=$1
+    shift
+    DIRBIND_CACHE_DIR=$T/$name "$CLI" --config "$T/$name.yaml" "$@"
+}
+# measure NAME: one sync; prints "requests bytes seconds". The double's log also has lines for
+# connections ("good - connection"); a request's line has its path as the second field.
 measure() {
     : >"$D/requests.log"
     local t0 t1
     t0=$(date +%s%N)
-    "$CLI" --config "$T/$1.yaml" sync >"$T/sync.log" 2>&1 || die "$1: sync failed: $(tail -3 "$T/sync.log")"
+    on "$1" sync >"$T/sync.log" 2>&1 || die "$1: sync failed: $(tail -3 "$T/sync.log")"
     t1=$(date +%s%N)
     local req bytes
-    req=$(wc -l <"$D/requests.log")
-    bytes=$(grep -o 'bytes=[0-9]*' "$D/requests.log" | cut -d= -f2 | awk '{s += $1} END {print s + 0}')
+    req=$(awk '$2 ~ /^\// {n++} END {print n + 0}' "$D/requests.log")
+    bytes=$(awk '$2 ~ /^\// {for (i = 3; i <= NF; i++) if ($i ~ /^bytes=/) s += substr($i, 7)} END {print s + 0}' "$D/requests.log")
     echo "$req $bytes $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", (b - a) / 1e9}')"
 }
 # counts NAME: "N users, M groups" of host NAME's cache.
-counts() { "$CLI" --config "$T/$1.yaml" status | sed -n 's/.*(\([0-9]* users, [0-9]* groups\),.*/\1/p'; }
+counts() { on "$1" status | sed -n 's/.*(\([0-9]* users, [0-9]* groups\),.*/\1/p'; }
+# fleet_rate REQUESTS: requests/s of $HOSTS hosts whose syncs start evenly over the timer's 30 s
+# window each minute (RandomizedDelaySec=30s, FixedRandomDelay=yes), each sending REQUESTS.
+fleet_rate() { echo $(($1 * HOSTS / 30)); }
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
 
 rows=()
@@ -90,12 +103,12 @@ for org in $ORGS; do
         printf '{"systemKey": "%s"}\n' "$(json_get "$D/jc.json" system_id)" >"$T/jcagent.conf"
         config old per_user
         config new auto
-        "$CLI" --config "$T/new.yaml" sync >/dev/null 2>&1 || die "first planned sync failed"  # learns the org size
+        on new sync >/dev/null 2>&1 || die "first planned sync failed"  # learns the org size
         read -r o_req o_bytes o_s <<<"$(measure old)"
         read -r n_req n_bytes n_s <<<"$(measure new)"
         same=no
         [ "$(counts old)" = "$(counts new)" ] && same="yes ($(counts new))"
-        rows+=("| $org | $b | $o_req | $n_req | $(mib "$o_bytes") | $(mib "$n_bytes") | $o_s | $n_s | $same |")
+        rows+=("| $org | $b | $o_req | $n_req | $(mib "$o_bytes") | $(mib "$n_bytes") | $o_s | $n_s | $same | $(fleet_rate "$o_req") | $(fleet_rate "$n_req") |")
         [ "$b" = 10 ] && [ "$n_req" -gt "$worst_small" ] && worst_small=$n_req
         if [ "$b" = 10000 ] && [ "$org" = 10000 ]; then worst_big=$n_req; fi
         [ "$b" = "${BOUNDS##* }" ] && [ "$n_req" -gt "$big_planned" ] && big_planned=$n_req
@@ -103,7 +116,6 @@ for org in $ORGS; do
 done
 
 verdict() { if [ "$1" -le "$2" ]; then echo "met ($1 ≤ $2)"; else echo "**missed** ($1 > $2)"; fi; }
-fleet=$((HOSTS * big_planned / 60))
 cat <<EOF
 ### JumpCloud request budget (bench/jumpcloud_plan.sh)
 
@@ -113,15 +125,19 @@ response bodies the double sent; "same" compares the users and groups the two ca
 cache files differ in their random hash seed and creation time; tests/net/test_jumpcloud_plan.sh
 compares the content user by user).
 
-| organisation | bound | requests, per user | requests, planned | MiB, per user | MiB, planned | s, per user | s, planned | same |
-|---|---|---|---|---|---|---|---|---|
+| organisation | bound | requests, per user | requests, planned | MiB, per user | MiB, planned | s, per user | s, planned | same | fleet req/s, per user | fleet req/s, planned |
+|---|---|---|---|---|---|---|---|---|---|---|
 $(printf '%s\n' "${rows[@]}")
 
 - 10,000 bound in a 10k organisation: $( [ "$worst_big" -gt 0 ] && verdict "$worst_big" 201 || echo "not measured in this run") (target 1 + 100 + 100).
 - 10 bound: $( [ "$worst_small" -gt 0 ] && verdict "$worst_small" 12 || echo "not measured in this run") (target 12).
-- Fleet: $HOSTS hosts, each syncing once a minute (OnCalendar=minutely, RandomizedDelaySec=30s spreads
-  the starts over 30 s of each minute) at the largest measured planned figure ($big_planned requests):
-  $HOSTS × $big_planned / 60 s = $fleet requests/s on average; if all starts fell into the 30 s window
-  evenly, twice that, $((fleet * 2)) requests/s, against the double's configured limit of $RATE/s:
-  $( [ $((fleet * 2)) -le "$RATE" ] && echo "under it" || echo "**over it**: use details_every or fewer bound users per host").
+- Fleet ("fleet req/s"): $HOSTS hosts on the shipped timer (dirbind-sync.timer: OnCalendar=minutely,
+  RandomizedDelaySec=30s, FixedRandomDelay=yes: each host starts at its own fixed offset within the
+  first 30 s of every minute). With the offsets spread evenly, $HOSTS × R requests arrive within
+  30 s: $HOSTS × R / 30 requests/s while they last (the minute's average is half that), R being one
+  host's requests per sync. The largest planned R measured here is $big_planned:
+  $HOSTS × $big_planned / 30 = $(fleet_rate "$big_planned") requests/s against the double's configured limit of $RATE/s
+  (\`rate_limit\` in its control.json; JumpCloud publishes no figure):
+  $( [ "$(fleet_rate "$big_planned")" -le "$RATE" ] && echo "under it" || echo "**over it**: use details_every or fewer bound users per host").
+  A host that is answered 429 anyway stays away until Retry-After (tests/net/test_jumpcloud_plan.sh).
 EOF
