@@ -92,7 +92,8 @@ mib() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
 rows=()
 worst_small=0
 worst_big=0
-big_planned=0
+under=()
+over=()
 for org in $ORGS; do
     for b in $BOUNDS; do
         [ "$b" -le "$org" ] || continue
@@ -111,7 +112,7 @@ for org in $ORGS; do
         rows+=("| $org | $b | $o_req | $n_req | $(mib "$o_bytes") | $(mib "$n_bytes") | $o_s | $n_s | $same | $(fleet_rate "$o_req") | $(fleet_rate "$n_req") |")
         [ "$b" = 10 ] && [ "$n_req" -gt "$worst_small" ] && worst_small=$n_req
         if [ "$b" = 10000 ] && [ "$org" = 10000 ]; then worst_big=$n_req; fi
-        [ "$b" = "${BOUNDS##* }" ] && [ "$n_req" -gt "$big_planned" ] && big_planned=$n_req
+        if [ "$(fleet_rate "$n_req")" -le "$RATE" ]; then under+=("$org/$b"); else over+=("$org/$b"); fi
     done
 done
 
@@ -135,9 +136,8 @@ $(printf '%s\n' "${rows[@]}")
   RandomizedDelaySec=30s, FixedRandomDelay=yes: each host starts at its own fixed offset within the
   first 30 s of every minute). With the offsets spread evenly, $HOSTS × R requests arrive within
   30 s: $HOSTS × R / 30 requests/s while they last (the minute's average is half that), R being one
-  host's requests per sync. The largest planned R measured here is $big_planned:
-  $HOSTS × $big_planned / 30 = $(fleet_rate "$big_planned") requests/s against the double's configured limit of $RATE/s
-  (\`rate_limit\` in its control.json; JumpCloud publishes no figure):
-  $( [ "$(fleet_rate "$big_planned")" -le "$RATE" ] && echo "under it" || echo "**over it**: use details_every or fewer bound users per host").
+  host's requests per sync. The double's configured limit is $RATE/s (\`rate_limit\` in its
+  control.json; JumpCloud publishes no figure). Planned, under it (organisation/bound):
+  ${under[*]:-none}; over it: ${over[*]:-none}$( [ ${#over[@]} -gt 0 ] && echo " (there: details_every, or fewer hosts per organisation)").
   A host that is answered 429 anyway stays away until Retry-After (tests/net/test_jumpcloud_plan.sh).
 EOF
