@@ -37,9 +37,11 @@ extern "C" void on_deadline(int) {
 void arm_deadline(std::uint32_t ms) {
     // A hard total, whatever the source is doing, and one that says so: the caller (pam_dirbind)
     // logs our stderr, and a bare SIGALRM death would leave the admin guessing.
-    int len = std::snprintf(g_deadline_msg, sizeof g_deadline_msg,
-                            "dirbind: error: timed out: no answer within login_refresh.timeout (%u ms)\n", ms);
-    g_deadline_len = len < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(len), sizeof g_deadline_msg - 1);
+    int len =
+        std::snprintf(g_deadline_msg, sizeof g_deadline_msg,
+                      "dirbind: error: timed out: no answer within login_refresh.timeout (%u ms)\n", ms);
+    g_deadline_len =
+        len < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(len), sizeof g_deadline_msg - 1);
     struct sigaction sa {};
     sa.sa_handler = on_deadline;
     sigemptyset(&sa.sa_mask);
