@@ -10,6 +10,7 @@
 # Usage: bench/run.sh BUILD    (BUILD holds dirbind and libnss_dirbind.so.2; `make bench`)
 # Environment: DIRBIND_BENCH_SIZES="1000 10000" for a quick run; DIRBIND_BENCH_SYNC_TIMEOUT
 # (seconds, default 450) per sync; DIRBIND_BENCH_AKC_RUNS (default 300) spawns per figure;
+# DIRBIND_BENCH_JC_PLAN=0 leaves out bench/jumpcloud_plan.sh;
 # DIRBIND_BENCH_HTTPS=0 / DIRBIND_BENCH_LOGIN=0 leave out bench/https.sh / bench/login.sh (ssh
 # logins in the end-to-end sandbox, root only). Generated data lives in one mktemp dir, removed at exit;
 # nothing is written outside it but BUILD/bench. nss_files is measured inside a private mount
@@ -140,6 +141,16 @@ if [ "${DIRBIND_BENCH_HTTPS:-1}" = 1 ]; then
     say "network sources: bench/https.sh"
     "$SRC/bench/https.sh" "$BUILD" >"$OUT/https.md" && cat "$OUT/https.md" >>"$OUT/report.md" &&
         cat "$OUT/https.md" || say "bench/https.sh failed (exit $?)"
+fi
+
+# ---- JumpCloud request budget (issue 16): bench/jumpcloud_plan.sh ---------------------------
+# Requests, bytes and time per sync, per-user path against the planner, organisations of 10k and
+# 50k users, hosts of 10, 1,000 and 10,000 bound users, and the fleet arithmetic.
+if [ "${DIRBIND_BENCH_JC_PLAN:-1}" = 1 ]; then
+    say "jumpcloud request budget: bench/jumpcloud_plan.sh"
+    "$SRC/bench/jumpcloud_plan.sh" "$BUILD" >"$OUT/jumpcloud_plan.md" &&
+        cat "$OUT/jumpcloud_plan.md" >>"$OUT/report.md" && cat "$OUT/jumpcloud_plan.md" ||
+        say "bench/jumpcloud_plan.sh failed (exit $?)"
 fi
 
 # ---- ssh logins (issue 5): bench/login.sh ---------------------------------------------------

@@ -2,10 +2,11 @@
 // cmd_refresh_user.cc — `dirbind refresh-user NAME`: what the directory says about one user right
 // now, for pam_dirbind's login_refresh (docs/pam.md). Read-only: the answer goes to stdout in the
 // format of login_refresh.h and nothing is written, the cache least of all (the next sync does
-// that). The whole command runs under login_refresh.timeout: a timer kills it when the source is
-// slower, so the module sees a failure, never a late answer.
+// that). The whole command runs under login_refresh.timeout: a timer ends it (exit 1, "timed out"
+// on stderr) when the source is slower, so the module sees a failure, never a late answer.
 #include <signal.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -21,9 +22,30 @@
 
 namespace dirbind::cli {
 
+namespace {
+// What the deadline says before it ends the process: built before the timer is armed, so that
+// the handler only has to write it (async-signal-safe).
+char g_deadline_msg[160];
+std::size_t g_deadline_len = 0;
+extern "C" void on_deadline(int) {
+    ssize_t n = ::write(STDERR_FILENO, g_deadline_msg, g_deadline_len);
+    (void)n;
+    _exit(1);
+}
+}  // namespace
+
 void arm_deadline(std::uint32_t ms) {
-    // SIGALRM's default action ends the process: the hard total, whatever the source is doing.
-    signal(SIGALRM, SIG_DFL);
+    // A hard total, whatever the source is doing, and one that says so: the caller (pam_dirbind)
+    // logs our stderr, and a bare SIGALRM death would leave the admin guessing.
+    int len =
+        std::snprintf(g_deadline_msg, sizeof g_deadline_msg,
+                      "dirbind: error: timed out: no answer within login_refresh.timeout (%u ms)\n", ms);
+    g_deadline_len =
+        len < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(len), sizeof g_deadline_msg - 1);
+    struct sigaction sa {};
+    sa.sa_handler = on_deadline;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, nullptr);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGALRM);

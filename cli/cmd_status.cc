@@ -17,17 +17,25 @@
 
 namespace dirbind::cli {
 namespace {
-std::string when(std::uint64_t t) {
-    if (t == 0) return "never";
+std::string utc(std::uint64_t t) {
     char buf[64];
     std::time_t tt = static_cast<std::time_t>(t);
     std::tm tm{};
     gmtime_r(&tt, &tm);
     std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    long long age = static_cast<long long>(std::time(nullptr)) - static_cast<long long>(t);
-    return std::string(buf) + " (" + std::to_string(age) + " s ago)";
+    return buf;
 }
+long long from_now(std::uint64_t t) {
+    return static_cast<long long>(t) - static_cast<long long>(std::time(nullptr));
+}
+std::string when(std::uint64_t t) {
+    if (t == 0) return "never";
+    return utc(t) + " (" + std::to_string(-from_now(t)) + " s ago)";
+}
+std::string until(std::uint64_t t) { return utc(t) + " (in " + std::to_string(from_now(t)) + " s)"; }
 const char* yn(std::uint32_t bits, std::uint32_t bit) { return (bits & bit) ? "yes" : "no"; }
+// Whether a source's 429 wait (SyncStatus::retry_after) is still in force.
+bool waiting(std::uint64_t retry_after) { return from_now(retry_after) > 0; }
 
 // docs/monitoring.md, "dirbind status --json".
 int print_status_json(const SyncStatus& s, const char* cache_path, const Pin* pin) {
@@ -60,6 +68,7 @@ int print_status_json(const SyncStatus& s, const char* cache_path, const Pin* pi
                         {"skipped", s.skipped},
                         {"skipped_records", skipped},
                         {"http_requests", s.requests},
+                        {"retry_after", waiting(s.retry_after) ? nlohmann::json(s.retry_after) : nlohmann::json(nullptr)},
                         {"ok", pin != nullptr && s.last_error.empty()}};
     std::puts(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return pin != nullptr && s.last_error.empty() ? 0 : 1;
@@ -110,6 +119,9 @@ int cmd_status(const Args& a) {
         std::printf("\n");
     }
     std::printf("last attempt: %s\n", when(s.last_attempt).c_str());
+    if (waiting(s.retry_after))
+        std::printf("next request: not before %s: the source answered 429 Too Many Requests\n",
+                    until(s.retry_after).c_str());
     std::printf("last error:   %s\n", s.last_error.empty() ? "none" : s.last_error.c_str());
     for (const std::string& w : sudo_rule_warnings(cfg)) std::printf("warning:      %s\n", w.c_str());
     std::vector<std::string> why = skip_summary(s.skipped_records, s.skipped);

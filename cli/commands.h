@@ -24,8 +24,8 @@ int cmd_authorized_keys(const Args& a);
 int cmd_refresh_user(const Args& a);
 int cmd_check_password(const Args& a);
 
-// Ends the process (SIGALRM's default action) `ms` milliseconds from now, whatever it is doing:
-// the hard total of the commands pam_dirbind runs.
+// Ends the process `ms` milliseconds from now, whatever it is doing, with exit status 1 and
+// "timed out … login_refresh.timeout" on stderr: the hard total of the commands pam_dirbind runs.
 void arm_deadline(std::uint32_t ms);
 int cmd_doctor(const Args& a);
 

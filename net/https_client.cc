@@ -484,6 +484,7 @@ struct HttpsClient::Impl {
             failure = status_failure(t);
             if (!retryable_status(s)) throw Error(Err::source, failure);
             long long ra = retry_after(t.resp);
+            if (s == 429 && o.stop_on_429) throw RateLimited(failure, ra);
             if (ra > static_cast<long long>(o.max_retry_after_s))
                 throw Error(Err::source, failure + ": the server asks to retry after " + std::to_string(ra) +
                                              " s, longer than dirbind waits (" +

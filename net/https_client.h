@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "system/error.h"
 #include "system/log.h"  // redact_url()
 
 namespace dirbind {
@@ -38,6 +39,9 @@ struct HttpsOptions {
     std::uint32_t max_retry_after_s = 30;  // a longer Retry-After fails the request instead
     std::uint32_t parallel = 8;            // transfers in flight in get_all()
     bool verbose = false;                  // log each attempt (method, URL, status, size, time)
+    // A 429 is not retried: it throws RateLimited at once and stops everything in flight, so that
+    // the caller can stay away for the server's Retry-After (jumpcloud: docs/sources.md).
+    bool stop_on_429 = false;
 };
 
 struct HttpsRequest {
@@ -64,6 +68,18 @@ struct HttpsResponse {
     std::uint32_t attempts = 0;
     // The value of header `name` (lower-case), or "" when absent.
     std::string header(std::string_view name) const;
+};
+
+// What HttpsClient throws for a 429 under HttpsOptions::stop_on_429.
+class RateLimited : public Error {
+public:
+    RateLimited(const std::string& message, long long retry_after_s)
+        : Error(Err::source, message), retry_after_s_(retry_after_s) {}
+    // The server's Retry-After in seconds (an HTTP-date converted), or -1 when absent or unreadable.
+    long long retry_after_s() const noexcept { return retry_after_s_; }
+
+private:
+    long long retry_after_s_;
 };
 
 class HttpsClient {

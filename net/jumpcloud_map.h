@@ -46,6 +46,14 @@ struct JumpCloudUser {
     std::uint32_t managed_gid = 0;
 };
 
+// Every field of a /systemusers object that map_user() reads, and nothing else: the `fields`
+// projection of the requests for users' details.
+inline constexpr const char* kUserFields[] = {
+    "_id",        "username",          "systemUsername", "displayname",    "firstname",        "lastname",
+    "unix_uid",   "unix_guid",         "enable_managed_uid", "sudo",       "passwordless_sudo", "allow_public_key",
+    "public_key", "ssh_keys",          "state",          "activated",      "suspended",        "account_locked",
+    "password_expired", "totp_enabled", "mfa"};
+
 // Maps /systemusers/{id} plus its binding. Name: systemUsername when set, else username. State:
 // suspended (state SUSPENDED or suspended), locked (account_locked), staged (state STAGED or
 // activated false), expired (password_expired), else active. Keys: ssh_keys[].public_key and the

@@ -427,6 +427,19 @@ void set_max_response_size(const Value& v, SourceConfig& s) {
     s.max_response_size = number_in(v, 1024, 0xffffffffu, " bytes");
 }
 
+void set_details(const Value& v, SourceConfig& s) {
+    static const char* const kModes[] = {"auto", "per_user", "org_list"};
+    std::string d = text_of(v);
+    for (const char* m : kModes)
+        if (d == m) {
+            s.details = d;
+            return;
+        }
+    v.fail("expected auto, per_user or org_list, got '" + doc::printable(d) + "'" +
+           doc::did_you_mean(d, kModes, 3));
+}
+void set_details_every(const Value& v, SourceConfig& s) { s.details_every = number_in(v, 1, 1440, " syncs"); }
+
 void set_org_id(const Value& v, SourceConfig& s) {
     std::string o = text_of(v);
     bool ok = o.size() == 24;
@@ -681,7 +694,9 @@ const SourceType kSourceTypes[] = {
       {"timeout", set_timeout},
       {"retries", set_retries},
       {"max_response_size", set_max_response_size},
-      {"parallel", set_parallel}}},
+      {"parallel", set_parallel},
+      {"details", set_details},
+      {"details_every", set_details_every}}},
     {"ldap",
      true,
      {{"uris", set_ldap_uris},

@@ -84,6 +84,9 @@ struct SourceConfig {
     std::string org_id;         // x-org-id for multi-tenant admin keys; "" = none
     std::uint32_t parallel = 8;  // user-detail requests in flight
     LdapSourceConfig ldap;       // ldap (also uses ca_file, client_cert/client_key, the timeouts)
+    // Where users' details come from: "auto" (the cheaper per sync), "per_user" or "org_list".
+    std::string details = "auto";
+    std::uint32_t details_every = 1;  // read each user's details every N-th sync (1: every sync)
 };
 
 // `login_refresh:` — the optional per-user check at login (issue 4; docs/pam.md): pam_dirbind asks

@@ -23,9 +23,12 @@ struct FetchProgress {
 struct FetchHooks {
     bool verbose = false;  // log each HTTP request (method, URL, status, size, time; never secrets)
     std::function<void(const FetchProgress&)> progress;  // called now and then; may be empty
-    // The source may keep its own state in cfg.cache_dir (the jumpcloud uid allocations). Only a
-    // sync, holding the sync lock, sets this; check-config never writes.
+    // The source may keep its own state in cfg.cache_dir (the jumpcloud uid allocations, a 429's
+    // Retry-After). Only a sync, holding the sync lock, sets this; check-config never writes.
     bool persist = false;
+    // Called before a fetch fails because the server said "too many requests" (HTTP 429), now or
+    // earlier: the source makes no request before unix time `until`. May be empty.
+    std::function<void(std::uint64_t until)> rate_limited;
 };
 
 // The validators of a fetched document (https: ETag and Last-Modified), kept in status.json

@@ -92,6 +92,7 @@ SyncReport run_sync(const Config& cfg, const SyncOptions& opt) {
     try {
         FetchHooks hooks = opt.fetch;
         hooks.persist = true;  // we hold the sync lock: the source may keep its state (uid table)
+        hooks.rate_limited = [&record](std::uint64_t until) { record.rate_limited(until); };
         FetchResult fetched = fetch_directory(cfg, record.since(), hooks, &report.skipped);
         report.requests = fetched.requests;
         report.not_modified = fetched.not_modified;

@@ -39,6 +39,9 @@ std::string sync_metrics_text(const SyncStatus& s, Err error) {
            "Records the last sync left out (dirbind check-config says why).", static_cast<double>(s.skipped));
     metric(&t, "dirbind_sync_http_requests", "gauge", "HTTP requests of the last successful sync.",
            static_cast<double>(s.requests));
+    metric(&t, "dirbind_sync_retry_after_timestamp_seconds", "gauge",
+           "Unix time before which the source gets no request, after it answered 429 (0: none).",
+           static_cast<double>(s.retry_after));
     return t;
 }
 

@@ -47,6 +47,7 @@ SyncStatus read_sync_status(const std::string& cache_dir) {
     u64("last_change", &s.last_change);
     u64("requests", &s.requests);
     if (j.contains("not_modified") && j["not_modified"].is_boolean()) s.not_modified = j["not_modified"].get<bool>();
+    u64("retry_after", &s.retry_after);
     if (j.contains("skipped_records") && j["skipped_records"].is_array())
         for (const auto& r : j["skipped_records"])
             if (r.is_object() && r.contains("what") && r["what"].is_string() && r.contains("name") &&
@@ -83,6 +84,7 @@ SyncRecord::SyncRecord(const Config& cfg)
 void SyncRecord::succeeded(std::uint64_t attempt, const SyncReport& report, const FetchState& fetched) {
     s_.last_attempt = s_.last_success = attempt;
     s_.last_error.clear();
+    s_.retry_after = 0;
     if (!report.not_modified) {
         s_.users = report.users;
         s_.groups = report.groups;
@@ -105,6 +107,7 @@ void SyncRecord::failed(std::uint64_t attempt, const std::string& error) noexcep
     try {
         s_.last_attempt = attempt;
         s_.last_error = error;
+        if (s_.retry_after <= attempt) s_.retry_after = 0;  // an earlier wait, over by now
         s_.etag.clear();
         s_.last_modified.clear();
         write(true);
@@ -121,7 +124,8 @@ void SyncRecord::write(bool durable) {
                         {"skipped", s.skipped},           {"duration_ms", s.duration_ms},
                         {"etag", s.etag},                 {"last_modified", s.last_modified},
                         {"fingerprint", s.fingerprint},   {"last_change", s.last_change},
-                        {"requests", s.requests},         {"not_modified", s.not_modified}};
+                        {"requests", s.requests},         {"not_modified", s.not_modified},
+                        {"retry_after", s.retry_after}};
     nlohmann::json skipped = nlohmann::json::array();
     for (const Skipped& k : s.skipped_records)
         skipped.push_back({{"what", k.what}, {"name", k.name}, {"reason", k.reason}});

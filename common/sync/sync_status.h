@@ -28,6 +28,9 @@ struct SyncStatus {
     std::uint64_t last_change = 0;   // unix time the cache content last changed (0 = unknown)
     std::uint64_t requests = 0;      // HTTP requests of the last successful sync, retries included
     bool not_modified = false;       // the last successful sync found the source unchanged
+    // The source answered 429: no request to it before this unix time (0 = none). Cleared by a
+    // successful sync, and by a failed one that starts after it.
+    std::uint64_t retry_after = 0;
     // What the last sync that validated the directory left out, and why (the first
     // kMaxSkippedRecords; `skipped` has the count): for `status` and `doctor`.
     std::vector<Skipped> skipped_records;
@@ -75,6 +78,10 @@ public:
     // validators are dropped and the next sync fetches in full. Writes status.json; a failure to
     // write it is ignored (the original error is the one worth reporting).
     void failed(std::uint64_t attempt, const std::string& error) noexcept;
+
+    // Notes that the source makes no request before unix time `until` (FetchHooks::rate_limited);
+    // written with the outcome.
+    void rate_limited(std::uint64_t until) noexcept { s_.retry_after = until; }
 
 private:
     void write(bool durable);

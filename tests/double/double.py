@@ -5,8 +5,9 @@ like JumpCloud's API and like an https snapshot server, with faults scripted per
 
 Run mkcerts.py DIR first. Then DIR may hold:
   jc.json       JumpCloud data: {"system_id", "public_key" (PEM of the system key), "api_key",
-                "system": {...system object...}, "users": [{"details": {...}, "binding": {...}}]}
-                (gen_jc.py makes one). Re-read when it changes.
+                "system": {...system object...}, "users": [{"details": {...}, "binding": {...}}],
+                "others": [{...details...}]} — users bound to the system, and (optional) the
+                organisation's other users (gen_jc.py makes one). Re-read when it changes.
   snapshot      the snapshot document served at /snapshot (ETag = sha256 of the bytes,
                 Last-Modified = its mtime); snapshot.type holds its Content-Type
                 (default application/json).
@@ -15,7 +16,7 @@ Run mkcerts.py DIR first. Then DIR may hold:
 Writes:
   ports.json    {"good": p, "expired": p, "otherhost": p, "wrongca": p, "mtls": p, "proxy": p}
                 (also printed as "PORTS {...}" on stdout)
-  requests.log  one line per request: "<listener> <path> <status> <note>"
+  requests.log  one line per request: "<listener> <path> <status> <note> ua=<User-Agent> bytes=<body>"
 
 Listeners (one port each, all on 127.0.0.1): good (server.pem), expired, otherhost, wrongca
 (certificates that dirbind must refuse), mtls (server.pem, requires a client certificate signed
@@ -27,7 +28,15 @@ Date (IMF-fixdate, GMT, within 300 s) and Authorization: Signature keyId="system
 headers="request-line date",algorithm="rsa-sha256",signature=<base64 RSA-PKCS1v15-SHA256 of
 "GET <path?query> HTTP/1.1\\ndate: <Date>">, for this system's id only; /api/systemusers/* needs
 x-api-key; any other /api endpoint answers 401. v2 lists: limit <= 100 (default 10), skip,
-x-total-count.
+x-total-count. v1 /api/systemusers (the organisation's users, x-api-key): limit (default 10; the
+v1 reference gives no maximum, the double refuses more than 100 so that dirbind never relies on
+more), skip, sort (only _id or -_id are modelled; without it, the order of jc.json), fields
+(space-separated; _id always comes along), answering {"totalCount": n, "results": [...]};
+filter and search are not modelled (400). /api/systemusers/{id} takes fields too.
+
+RATE LIMIT: control.json may hold "rate_limit": {"rate": requests per second, "burst": n
+(default rate), "retry_after": seconds (default: until one request is allowed again)}, one
+token bucket for every /api request (the organisation's budget): past it, 429 with Retry-After.
 
 FAULTS: control.json is {"faults": [F, ...], "clock_offset": seconds (the double's idea of now,
 to test Date skew)}. Each F: {"path": substring of the request path ("" = all), "times": n
@@ -81,6 +90,7 @@ class State:
         self.fault_used = {}
         self.log = open(os.path.join(d, "requests.log"), "a", buffering=1)
         self.ports = {}
+        self.bucket = None  # (control key, tokens, last refill time)
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -108,7 +118,10 @@ class State:
         def parse(data, _st):
             j = json.loads(data)
             j["_pub"] = serialization.load_pem_public_key(j["public_key"].encode())
-            j["_by_id"] = {u["details"]["_id"]: u for u in j["users"]}
+            j["_by_id"] = {u["details"]["_id"]: u["details"] for u in j["users"]}
+            j["_by_id"].update({d["_id"]: d for d in j.get("others", [])})
+            j["_org"] = [u["details"] for u in j["users"]] + j.get("others", [])
+            j["_org_sorted"] = sorted(j["_org"], key=lambda d: d["_id"])
             return j
         return self.load("jc.json", parse)
 
@@ -130,6 +143,26 @@ class State:
                 self.fault_used[i] = used + 1
                 return f
         return None
+
+    def throttle(self):
+        """None when the rate limit (if any) lets a request through, else the Retry-After seconds."""
+        ctl, key = self.control()
+        rl = ctl.get("rate_limit")
+        if not rl:
+            return None
+        rate = float(rl["rate"])
+        burst = float(rl.get("burst", rate))
+        now = time.monotonic()
+        with self.lock:
+            if self.bucket is None or self.bucket[0] != key:
+                self.bucket = (key, burst, now)
+            _, tokens, last = self.bucket
+            tokens = min(burst, tokens + (now - last) * rate)
+            if tokens >= 1:
+                self.bucket = (key, tokens - 1, now)
+                return None
+            self.bucket = (key, tokens, now)
+        return int(rl["retry_after"]) if "retry_after" in rl else max(1, int((1 - tokens) / rate + 0.999))
 
     def clock_offset(self):
         return self.control()[0].get("clock_offset", 0)
@@ -178,8 +211,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if code != 304:
             self.wfile.write(body)
-        self.server.state.record("%s %s %d %s ua=%s" % (self.server.name, self.path, code, note,
-                                                          self.headers.get("User-Agent", "")))
+        self.server.state.record("%s %s %d %s ua=%s bytes=%d" % (self.server.name, self.path, code, note,
+                                                                   self.headers.get("User-Agent", ""),
+                                                                   len(body) if code != 304 else 0))
 
     def error(self, code, message, headers=None):
         self.reply(code, {"message": message}, headers=headers, note=message)
@@ -276,6 +310,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/snapshot":
             return self.snapshot(fault)
         if path.startswith("/api/"):
+            wait = st.throttle()
+            if wait is not None:
+                return self.error(429, "Too Many Requests", {"Retry-After": str(wait)})
             return self.jumpcloud(fault)
         return self.error(404, "no such path")
 
@@ -347,17 +384,20 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         parts = url.path.split("/")[2:]  # after /api
         query = parse_qs(url.query)
-        if parts[:1] == ["systemusers"] and len(parts) in (2, 3):
+        if parts[:1] == ["systemusers"] and len(parts) in (1, 2, 3):
             if self.headers.get("x-api-key") != jc["api_key"]:
                 return self.error(401, "Unauthorized")
+            fields = query.get("fields", [""])[0].split()
+            if len(parts) == 1:
+                return self.org_users(fault, jc, query, fields)
             user = jc["_by_id"].get(parts[1])
             if user is None:
                 return self.error(404, "user not found")
             if len(parts) == 3:
                 if parts[2] != "sshkeys":
                     return self.error(401, "Unauthorized")
-                return self.deliver(fault, 200, user["details"].get("ssh_keys", []), "application/json")
-            return self.deliver(fault, 200, user["details"], "application/json")
+                return self.deliver(fault, 200, user.get("ssh_keys", []), "application/json")
+            return self.deliver(fault, 200, project(user, fields), "application/json")
         why = self.check_signature(jc)
         if why:
             return self.error(401, "Unauthorized: " + why)
@@ -387,6 +427,34 @@ class Handler(BaseHTTPRequestHandler):
             if parts[3] == "memberof":
                 return self.deliver(fault, 200, [], "application/json", {"x-total-count": "0"})
         return self.error(401, "Unauthorized: endpoint not allowed for a system")
+
+
+    def org_users(self, fault, jc, query, fields):
+        """GET /api/systemusers: a page of the organisation's users, v1 style."""
+        if "filter" in query or "search" in query:
+            return self.error(400, "filter and search are not modelled by the double")
+        try:
+            limit = int(query.get("limit", ["10"])[0])
+            skip = int(query.get("skip", ["0"])[0])
+        except ValueError:
+            return self.error(400, "bad limit or skip")
+        if limit < 1 or limit > 100 or skip < 0:
+            return self.error(400, "limit must be 1..100")
+        sort = query.get("sort", [""])[0]
+        if sort not in ("", "_id", "-_id"):
+            return self.error(400, "only sort=_id is modelled by the double")
+        users = jc["_org_sorted"] if sort else jc["_org"]
+        if sort == "-_id":
+            users = users[::-1]
+        page = [project(d, fields) for d in users[skip:skip + limit]]
+        return self.deliver(fault, 200, {"totalCount": len(users), "results": page}, "application/json")
+
+
+def project(details, fields):
+    """A user object reduced to `fields` (and _id), as the v1 `fields` parameter does; all without."""
+    if not fields:
+        return details
+    return {k: v for k, v in details.items() if k == "_id" or k in fields}
 
 
 class Server(ThreadingHTTPServer):

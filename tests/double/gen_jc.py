@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""gen_jc.py --key SYSTEM_KEY.pem --users N [--managed-every K] [--groups G] — writes to stdout the
-jc.json of the directory double (double.py): a system, its public key, an API key and N bound
-users in the shape of JumpCloud's /systemusers objects (jumpcloud-api.md). Deterministic.
+"""gen_jc.py --key SYSTEM_KEY.pem --users N [--org M] [--managed-every K] [--groups G] — writes to
+stdout the jc.json of the directory double (double.py): a system, its public key, an API key and N
+bound users in the shape of JumpCloud's /systemusers objects (jumpcloud-api.md). Deterministic.
 
 User i: _id "5f" + 22 hex digits of i, username "user<i>" (zero-padded to 5), one ssh-ed25519 key,
 ACTIVATED; every K-th user (default 0 = none) has a JumpCloud-managed uid 20000+i; with G > 0
-every user is in POSIX group "team<i % G>" (gid 7000 + i % G) through its binding.
+every bound user is in POSIX group "team<i % G>" (gid 7000 + i % G) through its binding.
+Without --org the organisation is the N bound users 1..N; with --org M (>= N) it has users 1..M,
+of which N spread evenly through the id order are bound and the rest are "others".
 """
 import argparse
 import base64
@@ -52,14 +54,21 @@ def main():
     ap.add_argument("--users", type=int, default=3)
     ap.add_argument("--managed-every", type=int, default=0)
     ap.add_argument("--groups", type=int, default=0)
+    ap.add_argument("--org", type=int, default=0, help="users in the organisation (default: --users)")
     args = ap.parse_args()
+    org = max(args.org, args.users)
     with open(args.key, "rb") as f:
         priv = serialization.load_pem_private_key(f.read(), password=None)
     pub = priv.public_key().public_bytes(serialization.Encoding.PEM,
                                          serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    users = []
-    for i in range(1, args.users + 1):
+    bound = set(range(1, args.users + 1)) if org == args.users else \
+        {(k * org) // args.users + 1 for k in range(args.users)}
+    users, others = [], []
+    for i in range(1, org + 1):
         managed = args.managed_every > 0 and i % args.managed_every == 0
+        if i not in bound:
+            others.append(details(i, managed))
+            continue
         binding = {"compiledAttributes": {"sudo": {"enabled": False, "withoutPassword": False}}}
         if args.groups:
             g = i % args.groups
@@ -69,7 +78,7 @@ def main():
            "system": {"_id": SYSTEM_ID, "hostname": "web-1", "displayName": "web-1", "active": True,
                       "allowPublicKeyAuthentication": True, "allowSshPasswordAuthentication": False,
                       "allowSshRootLogin": False, "allowMultiFactorAuthentication": False},
-           "users": users}
+           "users": users, "others": others}
     json.dump(doc, sys.stdout)
 
 

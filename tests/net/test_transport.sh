@@ -116,5 +116,5 @@ check "dead proxy: cache intact" same "$(cache_same "$T/cache")"
 
 # ---- the User-Agent names dirbind and its version -----------------------------------------------
 check "User-Agent is dirbind/<version>" yes \
-    "$([ "$(requests_seen "ua=dirbind/$("$CLI" --version | awk '{print $2}')\$")" -gt 0 ] && echo yes)"
+    "$([ "$(requests_seen "ua=dirbind/$("$CLI" --version | awk '{print $2}') bytes=")" -gt 0 ] && echo yes)"
 finish

@@ -204,6 +204,13 @@ void test_config_keys(void**) {
         {"source: {type: jumpcloud, org_id: ABC}",
          "dirbind.yaml:1: source.org_id: expected a JumpCloud organisation id"},
         {"source: {type: jumpcloud, parallel: 0}", "dirbind.yaml:1: source.parallel: 0 is outside 1–64"},
+        {"source: {type: jumpcloud, details: per_user, details_every: 10}", "OK"},
+        {"source: {type: jumpcloud, details: per-user}",
+         "dirbind.yaml:1: source.details: expected auto, per_user or org_list, got 'per-user' (did you mean 'per_user'?)"},
+        {"source: {type: jumpcloud, details_every: 0}",
+         "dirbind.yaml:1: source.details_every: 0 is outside 1–1440 syncs"},
+        {"source: {type: https, url: https://x/, details_every: 2}",
+         "dirbind.yaml:1: source: key 'details_every' belongs to source type jumpcloud, not https"},
         {"source: {type: jumpcloud, bearer_token_file: /t}",
          "dirbind.yaml:1: source: key 'bearer_token_file' belongs to source type https, not jumpcloud"},
         {"source: {type: file, url: https://x/}",
@@ -225,6 +232,8 @@ void test_config_keys(void**) {
     assert_string_equal(cfg.source.ca_file.c_str(), "/etc/ssl/certs/ca-certificates.crt");
     assert_int_equal(cfg.source.connect_timeout, 2);
     assert_int_equal(cfg.source.timeout, 10);
+    assert_string_equal(cfg.source.details.c_str(), "auto");  // off by default: every user every sync
+    assert_int_equal(cfg.source.details_every, 1);
     auto o = dirbind::https_options(cfg.source, true);
     assert_int_equal(o.connect_timeout_ms, 2000);
     assert_int_equal(o.timeout_ms, 10000);
