@@ -14,25 +14,18 @@
 #include "config/doc_util.h"
 #include "sudo_report.h"
 #include "sync/sync_status.h"
+#include "system/log.h"
 
 namespace dirbind::cli {
 namespace {
-std::string utc(std::uint64_t t) {
-    char buf[64];
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
-}
 long long from_now(std::uint64_t t) {
     return static_cast<long long>(t) - static_cast<long long>(std::time(nullptr));
 }
 std::string when(std::uint64_t t) {
     if (t == 0) return "never";
-    return utc(t) + " (" + std::to_string(-from_now(t)) + " s ago)";
+    return utc_text(t) + " (" + std::to_string(-from_now(t)) + " s ago)";
 }
-std::string until(std::uint64_t t) { return utc(t) + " (in " + std::to_string(from_now(t)) + " s)"; }
+std::string until(std::uint64_t t) { return utc_text(t) + " (in " + std::to_string(from_now(t)) + " s)"; }
 const char* yn(std::uint32_t bits, std::uint32_t bit) { return (bits & bit) ? "yes" : "no"; }
 // Whether a source's 429 wait (SyncStatus::retry_after) is still in force.
 bool waiting(std::uint64_t retry_after) { return from_now(retry_after) > 0; }

@@ -19,6 +19,7 @@
 #include "net/jumpcloud_sign.h"
 #include "net/jumpcloud_tables.h"
 #include "system/error.h"
+#include "system/log.h"
 #include "system/secret_file.h"
 
 namespace dirbind {
@@ -36,15 +37,6 @@ constexpr std::uint64_t kFirstBackoff = 60;
 
 std::uint64_t now_s() { return static_cast<std::uint64_t>(std::time(nullptr)); }
 
-// "2026-11-24 10:50:00 UTC", for messages.
-std::string utc(std::uint64_t t) {
-    char buf[64];
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
-}
 
 // "fields=_id%20username%20…": the projection of every request for users' details.
 const std::string& fields_query() {
@@ -351,8 +343,8 @@ void refuse_while_rate_limited(const JumpCloudState& st, const std::string& cach
     const std::uint64_t now = now_s();
     if (st.retry_until <= now || st.throttled_at > now) return;
     if (hooks && hooks->rate_limited) hooks->rate_limited(st.retry_until);
-    throw Error(Err::source, "JumpCloud answered 429 Too Many Requests at " + utc(st.throttled_at) +
-                                 " and gets no request before " + utc(st.retry_until) + " (in " +
+    throw Error(Err::source, "JumpCloud answered 429 Too Many Requests at " + utc_text(st.throttled_at) +
+                                 " and gets no request before " + utc_text(st.retry_until) + " (in " +
                                  std::to_string(st.retry_until - now) + " s): skipped without a request, the cache is kept (" +
                                  cache_dir + "/jumpcloud-state.json holds the time)");
 }
@@ -369,7 +361,7 @@ Error rate_limited(const Config& cfg, const FetchHooks& hooks, JumpCloudState st
     st.throttled_at = now;
     st.retry_until = now + wait;
     ++st.throttled;
-    std::string msg = std::string(e.what()) + "; no request to JumpCloud before " + utc(st.retry_until) + " (" +
+    std::string msg = std::string(e.what()) + "; no request to JumpCloud before " + utc_text(st.retry_until) + " (" +
                       (ra >= 0 ? "Retry-After " : "no Retry-After: waiting ") + std::to_string(wait) +
                       " s); the cache is kept";
     if (hooks.persist) {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 namespace dirbind {
 namespace {
@@ -51,6 +52,15 @@ std::string errno_text(int err) {
 std::string mode_text(unsigned mode) {
     char buf[8];
     std::snprintf(buf, sizeof buf, "%04o", mode & 07777);
+    return buf;
+}
+
+std::string utc_text(std::uint64_t t) {
+    char buf[64];
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
     return buf;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -33,5 +34,8 @@ std::string errno_text(int err);
 
 // Permission bits as four octal digits ("0644"): how a mode reads in every message.
 std::string mode_text(unsigned mode);
+
+// Seconds since the epoch as "2026-11-24 10:50:00 UTC": how a moment reads in every message.
+std::string utc_text(std::uint64_t t);
 
 }  // namespace dirbind
