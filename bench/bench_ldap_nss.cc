@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // bench_ldap_nss.cc — the NSS side of bench/ldap.sh: one NSS module (dirbind, sss, ldap)
 // dlopen'ed as bench_nss.cc does, over the users of tests/ldap/gen_ldif.py (user00001…, uid
-// 20000 + i). Waits until an enumeration (setpwent/getpwent_r) lists every user, times one
+// --uid-base + i). Waits until an enumeration (setpwent/getpwent_r) lists every user, times one
 // enumeration, then times getpwnam_r and getpwuid_r of random users, every answer checked:
 // a first pass (each key looked up for the first time) and a second over the same keys.
 // One result line each, for bench/report.py:
@@ -9,7 +9,8 @@
 //   enumerate MODULE USERS MS LISTED
 //   lookup MODULE USERS OP first|again MEDIAN_NS P99_NS SAMPLES BAD
 //
-// Usage: bench_ldap_nss --so PATH --prefix P --users N [--since EPOCH_NS] [--wait-s S] [--samples K]
+// Usage: bench_ldap_nss --so PATH --prefix P --users N --uid-base B [--since EPOCH_NS] [--wait-s S]
+//                       [--samples K]
 // --since: when the daemon was started (`date +%s%N`); default this program's start.
 // --samples 0: only the wait (the "resolved" line).
 #include <dlfcn.h>
@@ -35,7 +36,7 @@ using EndPwEnt = nss_status (*)();
 using GetPwNam = nss_status (*)(const char*, passwd*, char*, size_t, int*);
 using GetPwUid = nss_status (*)(uid_t, passwd*, char*, size_t, int*);
 
-constexpr uid_t kUidBase = 20000;  // gen_ldif.py: user i has uid 20000 + i
+uid_t g_uid_base = 0;  // gen_ldif.py --uid-base: user i has uid g_uid_base + i
 
 std::uint64_t now_ns(clockid_t clock = CLOCK_MONOTONIC) {
     timespec ts;
@@ -66,7 +67,7 @@ struct Module {
     GetPwUid uid;
 };
 
-// The directory's users an enumeration lists (names user…, uid above kUidBase).
+// The directory's users an enumeration lists (names user…, uid above g_uid_base).
 std::uint32_t enumerate(const Module& m, std::vector<char>& buf) {
     std::uint32_t n = 0;
     if (m.set(0) != NSS_STATUS_SUCCESS) return 0;
@@ -75,7 +76,7 @@ std::uint32_t enumerate(const Module& m, std::vector<char>& buf) {
     for (;;) {
         nss_status st = m.get(&pw, buf.data(), buf.size(), &err);
         if (st != NSS_STATUS_SUCCESS) break;
-        if (pw.pw_uid > kUidBase && std::strncmp(pw.pw_name, "user", 4) == 0) ++n;
+        if (pw.pw_uid > g_uid_base && std::strncmp(pw.pw_name, "user", 4) == 0) ++n;
     }
     m.end();
     return n;
@@ -97,9 +98,9 @@ void lookups(const Module& m, const char* name, std::uint32_t users, std::size_t
                 int err = 0;
                 const std::uint64_t t0 = now_ns();
                 nss_status st = by_name ? m.nam(want.c_str(), &pw, buf.data(), buf.size(), &err)
-                                        : m.uid(kUidBase + k, &pw, buf.data(), buf.size(), &err);
+                                        : m.uid(g_uid_base + k, &pw, buf.data(), buf.size(), &err);
                 t.push_back(now_ns() - t0);
-                bad += !(st == NSS_STATUS_SUCCESS && pw.pw_uid == kUidBase + k && want == pw.pw_name);
+                bad += !(st == NSS_STATUS_SUCCESS && pw.pw_uid == g_uid_base + k && want == pw.pw_name);
             }
             std::sort(t.begin(), t.end());
             std::printf("lookup %s %u %s %s %llu %llu %zu %zu\n", name, users, op, pass,
@@ -128,6 +129,8 @@ int main(int argc, char** argv) {
             users = static_cast<std::uint32_t>(std::strtoul(v.c_str(), nullptr, 10));
         else if (a == "--wait-s")
             wait_s = std::strtod(v.c_str(), nullptr);
+        else if (a == "--uid-base")
+            g_uid_base = static_cast<uid_t>(std::strtoul(v.c_str(), nullptr, 10));
         else if (a == "--since")
             since = std::strtoull(v.c_str(), nullptr, 10);
         else if (a == "--samples")
@@ -135,9 +138,9 @@ int main(int argc, char** argv) {
         else
             so.clear();
     }
-    if (so.empty() || prefix.empty() || users == 0 || argc % 2 != 1) {
+    if (so.empty() || prefix.empty() || users == 0 || g_uid_base == 0 || argc % 2 != 1) {
         std::fprintf(stderr,
-                     "usage: bench_ldap_nss --so PATH --prefix P --users N [--since EPOCH_NS] [--wait-s S] "
+                     "usage: bench_ldap_nss --so PATH --prefix P --users N --uid-base B [--since EPOCH_NS] [--wait-s S] "
                      "[--samples K]\n");
         return 2;
     }

@@ -4,7 +4,8 @@
 # provider and nslcd reading the same directory side by side. Everything runs inside one
 # `unshare --mount --net` namespace on its loopback, with slapd set up by tests/ldap/lib-ldap.sh
 # (TLS with a CA made for the run, syncprov, ppolicy) and the users of tests/ldap/gen_ldif.py
-# loaded with slapadd (all bound by `host: web1`; groups staff, every user, and ops).
+# loaded with slapadd (all bound by `host: web1`; groups staff, every user, and ops; uids from
+# 100001, clear of the reserved 60000-65535 that dirbind refuses).
 #
 # At each size: dirbind's full sync (wall, peak RSS, bytes on the wire), unchanged incremental
 # syncs (RFC 4533 refreshOnly; median ms and bytes), one changed user, then for dirbind, SSSD
@@ -41,6 +42,7 @@ PEER_SIZES=${DIRBIND_BENCH_LDAP_PEER_SIZES:-$SIZES}
 PEER_WAIT=${DIRBIND_BENCH_LDAP_PEER_WAIT:-900}
 RUNS=${DIRBIND_BENCH_LDAP_RUNS:-9}
 TOOL=$BUILD/bench/bench_ldap_nss
+UID_BASE=100000
 say() { echo "bench/ldap: $*" >&2; }
 die() { say "$*"; exit 1; }
 
@@ -64,6 +66,7 @@ if [ -z "${DIRBIND_BENCH_LDAP_INSIDE:-}" ]; then
         echo "meta load-start $(cut -d' ' -f1-3 /proc/loadavg)"
         echo "meta sizes $SIZES"
         echo "meta peer-sizes $PEER_SIZES"
+        echo "meta peers $PEERS"
         echo "meta runs $RUNS"
     } >>"$RAW"
     exec timeout -k 10 "${DIRBIND_BENCH_LDAP_TIMEOUT:-7200}" unshare --mount --net --fork \
@@ -112,7 +115,7 @@ for n in $SIZES; do
     stop_slapd
     say "$n users: generating and loading with slapadd"
     t0=$(date +%s%N)
-    load_ldif --users "$n"
+    load_ldif --users "$n" --uid-base "$UID_BASE"
     out "slapadd $n $((($(date +%s%N) - t0) / 1000000))"
     start_slapd
     D=$T/dirbind-$n
@@ -147,7 +150,7 @@ EOC
         b1=$(lo_bytes)
         read -r secs kib <"$D/time"
         out "full $n ok $secs $kib $((b1 - b0))"
-        "$TOOL" --so "$BUILD/libnss_dirbind.so.2" --prefix dirbind --users "$n" --since "$t0" >>"$RAW" ||
+        "$TOOL" --so "$BUILD/libnss_dirbind.so.2" --prefix dirbind --users "$n" --uid-base "$UID_BASE" --since "$t0" >>"$RAW" ||
             say "$n users: the dirbind cache does not list every user"
         out "rss dirbind $n $kib"
         out "wire dirbind $n $((b1 - b0))"
@@ -260,9 +263,9 @@ EOC
         b0=$(lo_bytes) t0=$(date +%s%N)
         "${start[@]}" >"$P/daemon.log" 2>&1 &
         PEER_PID=$!
-        if "$TOOL" --so "$so" --prefix "$prefix" --users "$n" --since "$t0" --wait-s "$PEER_WAIT" --samples 0 >>"$RAW"; then
+        if "$TOOL" --so "$so" --prefix "$prefix" --users "$n" --uid-base "$UID_BASE" --since "$t0" --wait-s "$PEER_WAIT" --samples 0 >>"$RAW"; then
             out "wire $prefix $n $(($(lo_bytes) - b0))"
-            "$TOOL" --so "$so" --prefix "$prefix" --users "$n" >"$P/measure" || say "$peer: lookups failed"
+            "$TOOL" --so "$so" --prefix "$prefix" --users "$n" --uid-base "$UID_BASE" >"$P/measure" || say "$peer: lookups failed"
             grep -v '^resolved' "$P/measure" >>"$RAW"
             out "rss $prefix $n $(peak_rss "$PEER_PID")"
         else

@@ -147,8 +147,10 @@ def ldap_report(path):
             notes.append(why)
         return "n/a [%d]" % (notes.index(why) + 1)
 
+    peers = [LDAP_PEER_MODULE.get(p, p) for p in meta.get("peers", "sssd nslcd").split()]
+
     def cell(mod, n, fn):
-        if mod != "dirbind" and n not in peer_sizes and not (mod, str(n)) in na:
+        if mod != "dirbind" and (n not in peer_sizes or mod not in peers) and (mod, str(n)) not in na:
             return "not run"
         try:
             v = fn()
