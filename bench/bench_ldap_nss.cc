@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
     }
     if (so.empty() || prefix.empty() || users == 0 || g_uid_base == 0 || argc % 2 != 1) {
         std::fprintf(stderr,
-                     "usage: bench_ldap_nss --so PATH --prefix P --users N --uid-base B [--since EPOCH_NS] [--wait-s S] "
+                     "usage: bench_ldap_nss --so PATH --prefix P --users N --uid-base B [--since EPOCH_NS] "
+                     "[--wait-s S] "
                      "[--samples K]\n");
         return 2;
     }
@@ -177,8 +178,8 @@ int main(int argc, char** argv) {
 
     const std::uint64_t t0 = now_ns();
     listed = enumerate(m, buf);
-    std::printf("enumerate %s %u %llu %u\n", name, users, static_cast<unsigned long long>((now_ns() - t0) / 1000000),
-                listed);
+    std::printf("enumerate %s %u %llu %u\n", name, users,
+                static_cast<unsigned long long>((now_ns() - t0) / 1000000), listed);
     std::fflush(stdout);
     lookups(m, name, users, std::min<std::size_t>(samples, users), buf);
     return 0;
