@@ -3,7 +3,7 @@
 """report.py — turns bench/run.sh's raw results (BUILD/bench/results.txt) into the markdown
 report of docs/benchmarks.md: machine, lookup table with ratios, sync table, targets.
 
-Usage: report.py RESULTS
+Usage: report.py RESULTS | report.py --ldap LDAP_RESULTS (bench/ldap.sh's raw lines, below)
 Raw lines: `meta KEY VALUE…`, `sync USERS ok|timeout|failed SECONDS KIB JSON_BYTES`,
 `lookup USERS OP MODULE MEDIAN_NS|n/a|error SAMPLES NOTE…` (bench_nss.cc),
 `akc USERS ok KEYS MEDIAN P90 MEDIAN_F P90_F TRUE_MEDIAN TRUE_P90` (ms, bench/keys_cmd.sh) or
@@ -53,7 +53,169 @@ def table(header, rows, align):
     return "\n".join([line(header), sep] + [line(r) for r in rows])
 
 
+LDAP_FULL_TARGET_S = 5.0  # issue 15: full sync of 100,000 users
+LDAP_UNCHANGED_TARGET_MS = 50
+LDAP_UNCHANGED_TARGET_BYTES = 10 * 1024
+LDAP_COLUMNS = [("dirbind", "dirbind"), ("sss", "SSSD (ldap provider, enumerate)"), ("ldap", "nslcd")]
+LDAP_PEER_MODULE = {"sssd": "sss", "nslcd": "ldap"}
+
+
+def fmt_bytes(b):
+    b = int(b)
+    if b < 10 * 1024:
+        return "{:,} B".format(b)
+    if b < 10 * 1024 * 1024:
+        return "%.0f KB" % (b / 1024)
+    return "%.1f MB" % (b / 1048576)
+
+
+def ldap_report(path):
+    """bench/ldap.sh's raw lines: `meta KEY VALUE…`, `slapadd USERS MS`,
+    `full USERS ok|failed SECS KIB BYTES`, `unchanged USERS ok|failed MS INSIDE_MS BYTES MAX_BYTES RUNS`,
+    `onechange USERS ok|failed MS BYTES`, `rss|wire MODULE USERS VALUE`, `peer-na PEER USERS|- WHY…`
+    and bench_ldap_nss.cc's `resolved`, `enumerate` and `lookup` lines."""
+    meta, rows_of = {}, {}
+    vals = {}  # (kind, module, users[, op, pass]) -> fields
+    na = {}    # (module, users) -> why; users "-" = every size
+    for raw in open(path, encoding="utf-8"):
+        f = raw.split()
+        if not f:
+            continue
+        k = f[0]
+        if k == "meta":
+            meta[f[1]] = " ".join(f[2:])
+        elif k in ("slapadd", "full", "unchanged", "onechange"):
+            rows_of[(k, int(f[1]))] = f[2:]
+        elif k in ("resolved", "enumerate", "rss", "wire"):
+            vals.setdefault((k, f[1], int(f[2])), f[3:])  # the first of each (the wait, not a re-check)
+        elif k == "lookup":
+            vals[(k, f[1], int(f[2]), f[3], f[4])] = f[5:]
+        elif k == "peer-na":
+            na[(LDAP_PEER_MODULE.get(f[1], f[1]), f[2])] = " ".join(f[3:])
+    sizes = [int(s) for s in meta.get("sizes", "").split()]
+    peer_sizes = [int(s) for s in meta.get("peer-sizes", "").split()]
+    out = ["", "### LDAP source (bench/ldap.sh): slapd on a private loopback, dirbind next to SSSD and nslcd", ""]
+    out.append("%s; %s; tree %s; %s. Load at start %s, at end %s." % (
+        meta.get("date"), meta.get("machine"), meta.get("tree"), meta.get("versions"),
+        meta.get("load-start"), meta.get("load-end")))
+    out.append("")
+    out.append("Directory: tests/ldap/gen_ldif.py's users (RFC 2307, every user bound by `host: web1`, "
+               "groups staff = every user and ops), loaded with slapadd, served over ldaps:// by a "
+               "read-only account, slapd `sizelimit unlimited` (dirbind pages by 500, nslcd by 1000, SSSD "
+               "by its default 1000). Bytes on the wire: the namespace's loopback counter, both directions, "
+               "TLS and TCP/IP headers included (nothing else talks there meanwhile).")
+    out.append("")
+    rows = []
+    for n in sizes:
+        full = rows_of.get(("full", n))
+        un = rows_of.get(("unchanged", n))
+        one = rows_of.get(("onechange", n))
+        load = rows_of.get(("slapadd", n))
+        ok = full is not None and full[0] == "ok"
+        unok = un is not None and un[0] == "ok"
+        rows.append([users(n), "%.1f s" % (int(load[0]) / 1000) if load else "–",
+                     "%s s" % full[1] if ok else (full[0] if full else "not run"),
+                     "%.0f MB" % (int(full[2]) * 1024 / 1e6) if ok else "–",
+                     fmt_bytes(full[3]) if ok else "–",
+                     "%s ms (sync itself: %s ms)" % (un[1], un[2]) if unok else (un[0] if un else "not run"),
+                     "%s (max %s)" % (fmt_bytes(un[3]), fmt_bytes(un[4])) if unok else "–",
+                     "%s ms, %s" % (one[1], fmt_bytes(one[2])) if one and one[0] == "ok" else (one[0] if one else "–")])
+    out.append("#### dirbind sync from slapd (median of %s unchanged syncs)" % meta.get("runs", "?"))
+    out.append("")
+    out.append(table(["users", "slapadd", "full sync", "peak RSS", "full: on the wire", "unchanged sync",
+                      "unchanged: on the wire", "one user changed"], rows, "rrrrrrrr"))
+    out.append("")
+    out.append("#### Side by side: until every user resolves, then lookups")
+    out.append("")
+    out.append("\"Every user resolves\": from the start of dirbind's sync or of the daemon until an "
+               "enumeration (setpwent/getpwent_r through the module, polled every 200 ms) lists all of "
+               "them. Lookups: 2,000 random users through the module (dlopen, bench/bench_ldap_nss.cc), "
+               "median / p99; \"first\" asks each user for the first time by that call, \"again\" "
+               "repeats the same keys; the getpwuid_r passes come after the getpwnam_r ones over the same "
+               "users (SSSD then answers them from the memory cache the name lookups filled). Peak RSS: dirbind's sync; the peers' daemons (SSSD: monitor, backend "
+               "and nss responder summed), read at the end. No nscd.")
+    out.append("")
+    notes = []
+
+    def na_cell(mod, n):
+        why = na.get((mod, str(n))) or na.get((mod, "-")) or na.get(("all", "-"))
+        if why is None:
+            if mod != "dirbind" and n not in peer_sizes:
+                return "not run"
+            why = "not measured"
+        if why not in notes:
+            notes.append(why)
+        return "n/a [%d]" % (notes.index(why) + 1)
+
+    peers = [LDAP_PEER_MODULE.get(p, p) for p in meta.get("peers", "sssd nslcd").split()]
+
+    def cell(mod, n, fn):
+        if mod != "dirbind" and (n not in peer_sizes or mod not in peers) and (mod, str(n)) not in na:
+            return "not run"
+        try:
+            v = fn()
+        except (KeyError, IndexError, ValueError, TypeError):
+            v = None
+        return v if v is not None else na_cell(mod, n)
+
+    def resolved(mod, n):
+        r = vals[("resolved", mod, n)]
+        return None if r[0] == "timeout" else "%.2f s" % (int(r[0]) / 1000)
+
+    def lookup(mod, n, op, pas):
+        r = vals[("lookup", mod, n, op, pas)]
+        bad = "" if r[3] == "0" else " (%s wrong)" % r[3]
+        return "%s / %s%s" % (fmt_ns(int(r[0])), fmt_ns(int(r[1])), bad)
+
+    measures = [
+        ("every user resolves after", resolved),
+        ("on the wire until then", lambda m, n: fmt_bytes(vals[("wire", m, n)][0])),
+        ("peak RSS", lambda m, n: "%.0f MB" % (int(vals[("rss", m, n)][0]) * 1024 / 1e6)),
+        ("one enumeration (getent passwd)", lambda m, n: "%s ms" % vals[("enumerate", m, n)][0]),
+    ] + [("%s %s" % (op, pas), (lambda op, pas: lambda m, n: lookup(m, n, op, pas))(op, pas))
+         for op in ("getpwnam_r", "getpwuid_r") for pas in ("first", "again")]
+    rows = []
+    for n in sizes:
+        for label, fn in measures:
+            rows.append([users(n), label] + [cell(m, n, (lambda fn, m, n: lambda: fn(m, n))(fn, m, n))
+                                              for m, _ in LDAP_COLUMNS])
+    out.append(table(["users", "measurement"] + [c for _, c in LDAP_COLUMNS], rows, "llrrr"))
+    out.append("")
+    for i, why in enumerate(notes):
+        out.append("[%d] %s" % (i + 1, why))
+    if notes:
+        out.append("")
+    out.append("#### Targets (issue 15)")
+    out.append("")
+
+    def verdict(ok):
+        return "not run" if ok is None else ("PASS" if ok else "**MISS**")
+
+    rows = []
+    full = rows_of.get(("full", 100000))
+    if full and full[0] == "ok":
+        rows.append(["full sync of 100,000 users ≤ %g s" % LDAP_FULL_TARGET_S, "%s s" % full[1],
+                     verdict(float(full[1]) <= LDAP_FULL_TARGET_S)])
+    else:
+        rows.append(["full sync of 100,000 users ≤ %g s" % LDAP_FULL_TARGET_S, full[0] if full else "not measured",
+                     verdict(False if full else None)])
+    for n in sizes:
+        un = rows_of.get(("unchanged", n))
+        ok = un is not None and un[0] == "ok"
+        rows.append(["unchanged sync at %s users ≤ %d ms" % (users(n), LDAP_UNCHANGED_TARGET_MS),
+                     "%s ms" % un[1] if ok else (un[0] if un else "not measured"),
+                     verdict(int(un[1]) <= LDAP_UNCHANGED_TARGET_MS if ok else (False if un else None))])
+        rows.append(["unchanged sync at %s users ≤ 10 KB on the wire" % users(n),
+                     "%s (max %s)" % (fmt_bytes(un[3]), fmt_bytes(un[4])) if ok else (un[0] if un else "not measured"),
+                     verdict(int(un[4]) <= LDAP_UNCHANGED_TARGET_BYTES if ok else (False if un else None))])
+    out.append(table(["target", "measured", "result"], rows, "lrl"))
+    print("\n".join(out))
+
+
 def main():
+    if sys.argv[1] == "--ldap":
+        ldap_report(sys.argv[2])
+        return
     meta, syncs, lookups, akcs = {}, {}, {}, {}
     for raw in open(sys.argv[1], encoding="utf-8"):
         f = raw.split()

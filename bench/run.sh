@@ -11,8 +11,10 @@
 # Environment: DIRBIND_BENCH_SIZES="1000 10000" for a quick run; DIRBIND_BENCH_SYNC_TIMEOUT
 # (seconds, default 450) per sync; DIRBIND_BENCH_AKC_RUNS (default 300) spawns per figure;
 # DIRBIND_BENCH_JC_PLAN=0 leaves out bench/jumpcloud_plan.sh;
-# DIRBIND_BENCH_HTTPS=0 / DIRBIND_BENCH_LOGIN=0 leave out bench/https.sh / bench/login.sh (ssh
-# logins in the end-to-end sandbox, root only). Generated data lives in one mktemp dir, removed at exit;
+# DIRBIND_BENCH_HTTPS=0 / DIRBIND_BENCH_LOGIN=0 / DIRBIND_BENCH_LDAP=0 leave out bench/https.sh /
+# bench/login.sh (ssh logins in the end-to-end sandbox, root only) / bench/ldap.sh (slapd, SSSD
+# and nslcd, root only; it installs the two peers from Debian and its own DIRBIND_BENCH_LDAP_*
+# variables size it). Generated data lives in one mktemp dir, removed at exit;
 # nothing is written outside it but BUILD/bench. nss_files is measured inside a private mount
 # namespace (unshare, root) where the generated passwd/group are bind-mounted over /etc.
 set -euo pipefail
@@ -161,4 +163,17 @@ if [ "${DIRBIND_BENCH_LOGIN:-1}" = 1 ]; then
     "$SRC/bench/login.sh" "$BUILD" 3>"$OUT/login.md" >"$OUT/login.log" 2>&1 &&
         cat "$OUT/login.md" >>"$OUT/report.md" && cat "$OUT/login.md" ||
         say "bench/login.sh failed (exit $?; its log: $OUT/login.log)"
+fi
+
+# ---- LDAP source (issue 15): bench/ldap.sh --------------------------------------------------
+# dirbind's sync from a real slapd (full, unchanged, one change) and SSSD and nslcd reading the
+# same directory, in a private namespace (root only). Its raw lines are reported even when it
+# stopped part way: what was not measured says so.
+if [ "${DIRBIND_BENCH_LDAP:-1}" = 1 ]; then
+    say "LDAP source: bench/ldap.sh (its log: $OUT/ldap.log)"
+    rc=0
+    "$SRC/bench/ldap.sh" "$BUILD" "$OUT/ldap.txt" >"$OUT/ldap.log" 2>&1 || rc=$?
+    [ $rc = 0 ] || say "bench/ldap.sh failed (exit $rc): $(tail -n1 "$OUT/ldap.log")"
+    [ -s "$OUT/ldap.txt" ] && python3 "$SRC/bench/report.py" --ldap "$OUT/ldap.txt" >"$OUT/ldap.md" &&
+        cat "$OUT/ldap.md" >>"$OUT/report.md" && cat "$OUT/ldap.md"
 fi

@@ -73,50 +73,66 @@ void read_all(LdapConn& c, const LdapSourceConfig& l, const FetchHooks& hooks, L
                        });
 }
 
-// Applies the changes since `*cookie` to `records`. False when the server wants a full read (or
-// answered in a way that cannot be trusted to be complete); *changed when a record changed.
-bool apply_changes(LdapConn& c, const std::string& base, const std::string& scope, const std::string& filter,
-                   const std::vector<std::string>& attrs, bool group, const LdapSourceConfig& l,
-                   std::string* cookie, LdapRecords* records, bool* changed) {
-    std::set<std::string> seen;  // present, added or modified: what a present phase keeps
+// What the server sent since a cookie (RFC 4533 refreshOnly), before anything is applied: a
+// sync that finds none never needs the stored records.
+struct Changes {
+    bool usable = true;          // false: the server wants a full read, or answered incompletely
+    bool refresh_deletes = true;  // false: a present phase (whatever is not named is gone)
+    std::set<std::string> seen;   // present, added or modified: what a present phase keeps
     LdapRecords updates;
     std::vector<std::string> deletes;
+    std::string cookie;
+    bool none() const { return refresh_deletes && updates.empty() && deletes.empty(); }
+};
+
+Changes fetch_changes(LdapConn& c, const std::string& base, const std::string& scope, const std::string& filter,
+                      const std::vector<std::string>& attrs, bool group, const LdapSourceConfig& l,
+                      const std::string& cookie) {
+    Changes ch;
     SyncHandler h;
     h.entry = [&](SyncState s, const std::string& uuid, LdapEntry&& e) {
         std::string id = ldap_uuid_id(uuid);
         if (s == SyncState::del) {
-            deletes.push_back(id);
+            ch.deletes.push_back(id);
             return;
         }
-        seen.insert(id);
+        ch.seen.insert(id);
         if (s == SyncState::add || s == SyncState::modify)
-            updates.insert_or_assign(id, group ? ldap_group_record(l, std::move(e)) : ldap_user_record(l, std::move(e)));
+            ch.updates.insert_or_assign(id, group ? ldap_group_record(l, std::move(e)) : ldap_user_record(l, std::move(e)));
     };
     h.id_set = [&](const std::vector<std::string>& uuids, bool del) {
-        for (const auto& u : uuids) (del ? deletes.push_back(ldap_uuid_id(u)) : (void)seen.insert(ldap_uuid_id(u)));
+        for (const auto& u : uuids) (del ? ch.deletes.push_back(ldap_uuid_id(u)) : (void)ch.seen.insert(ldap_uuid_id(u)));
     };
-    SyncOutcome o = c.sync_refresh(base, scope, filter, attrs, *cookie, h);
-    if (o.kind != SyncOutcome::Kind::done) return false;
-    if (!o.refresh_deletes) {
-        // A present phase: whatever was not named is gone. One that names nothing while records
-        // exist is not trusted to mean "all deleted": read everything instead.
-        if (seen.empty() && !records->empty() && updates.empty()) return false;
+    SyncOutcome o = c.sync_refresh(base, scope, filter, attrs, cookie, h);
+    ch.usable = o.kind == SyncOutcome::Kind::done;
+    ch.refresh_deletes = o.refresh_deletes;
+    ch.cookie = o.cookie;
+    return ch;
+}
+
+// Applies `ch` to `records` and moves `*cookie` on. False when the answer cannot be trusted to
+// be complete (read everything instead); *changed when a record changed.
+bool apply_changes(Changes&& ch, std::string* cookie, LdapRecords* records, bool* changed) {
+    if (!ch.refresh_deletes) {
+        // A present phase that names nothing while records exist is not trusted to mean "all
+        // deleted".
+        if (ch.seen.empty() && !records->empty() && ch.updates.empty()) return false;
         for (auto it = records->begin(); it != records->end();)
-            if (!seen.count(it->first)) {
+            if (!ch.seen.count(it->first)) {
                 it = records->erase(it);
                 *changed = true;
             } else {
                 ++it;
             }
     }
-    for (const auto& id : deletes) *changed |= records->erase(id) > 0;
-    for (auto& [id, r] : updates) {
+    for (const auto& id : ch.deletes) *changed |= records->erase(id) > 0;
+    for (auto& [id, r] : ch.updates) {
         auto it = records->find(id);
         if (it != records->end() && it->second == r) continue;
         records->insert_or_assign(id, std::move(r));
         *changed = true;
     }
-    if (!o.cookie.empty()) *cookie = o.cookie;
+    if (!ch.cookie.empty()) *cookie = ch.cookie;
     return true;
 }
 
@@ -137,14 +153,28 @@ FetchResult fetch_ldap(const Config& cfg, const FetchState* since, const FetchHo
         }
     }
     bool changed = false;
+    const std::time_t now = std::time(nullptr);
     if (incremental) {
-        incremental = apply_changes(c, l.user_base, l.user_scope, ldap_bound_user_filter(l), ldap_user_attrs(l), false,
-                                    l, &st.user_cookie, &st.users, &changed) &&
-                      (!reads_groups(l) || apply_changes(c, l.group_base, l.group_scope, l.group_filter,
-                                                         ldap_group_attrs(l), true, l, &st.group_cookie, &st.groups,
-                                                         &changed));
+        Changes u = fetch_changes(c, l.user_base, l.user_scope, ldap_bound_user_filter(l), ldap_user_attrs(l), false, l,
+                                  st.user_cookie);
+        Changes g = u.usable && reads_groups(l) ? fetch_changes(c, l.group_base, l.group_scope, l.group_filter,
+                                                                ldap_group_attrs(l), true, l, st.group_cookie)
+                                                : Changes{};
+        incremental = u.usable && g.usable;
         if (!incremental)
             log(LogLevel::info, c.uri() + ": the server cannot send the changes since the last sync; reading everything");
+        // The records are read only when there is something to apply them to.
+        const bool due = st.next_change != 0 && now >= st.next_change;
+        if (incremental && (!u.none() || !g.none() || due)) {
+            try {
+                load_ldap_records(cfg.cache_dir, &st);
+                incremental = apply_changes(std::move(u), &st.user_cookie, &st.users, &changed) &&
+                              apply_changes(std::move(g), &st.group_cookie, &st.groups, &changed);
+            } catch (const Error& e) {
+                log(LogLevel::warning, std::string(e.what()) + "; reading the whole directory");
+                incremental = false;
+            }
+        }
     }
     if (!incremental) {
         st = LdapState{};
@@ -152,7 +182,6 @@ FetchResult fetch_ldap(const Config& cfg, const FetchState* since, const FetchHo
         changed = true;
     }
     FetchResult r;
-    const std::time_t now = std::time(nullptr);
     if (!changed && (st.next_change == 0 || now < st.next_change)) {
         r.not_modified = true;
         r.state = *since;

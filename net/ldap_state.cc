@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// ldap_state.cc — <cache_dir>/ldap-state.json (ldap_state.h): compact JSON, every field checked
-// on reading; one atomic writer.
+// ldap_state.cc — <cache_dir>/ldap-state.json and ldap-records.json (ldap_state.h): compact
+// JSON, every field checked on reading; one atomic writer.
 #include "net/ldap_state.h"
 
 #include <sys/random.h>
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "system/atomic_file.h"
@@ -19,6 +20,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kStateName = "ldap-state.json";
+constexpr const char* kRecordsName = "ldap-records.json";
+constexpr int kVersion = 2;  // 1: one file with the records; read as unusable (a full read)
 constexpr std::size_t kMaxStateBytes = std::size_t{2} << 30;
 
 std::string hex(const std::string& raw) {
@@ -74,47 +77,80 @@ LdapRecord group_of(const json& j) {
     return r;
 }
 
+// The JSON of <cache_dir>/NAME; nullopt when it does not exist. Throws Error when it is
+// unsafe, unreadable, corrupt or of another version.
+std::optional<json> read_state_file(const std::string& cache_dir, const char* name, const char* what) {
+    const std::string path = cache_dir + "/" + name;
+    struct stat sb;
+    if (::lstat(path.c_str(), &sb) != 0 && errno == ENOENT) return std::nullopt;
+    std::string text = read_secret_file(path, what, kMaxStateBytes);
+    try {
+        json j = json::parse(text);
+        if (j.at("version") != kVersion) throw Error(Err::source, "unknown version");
+        return j;
+    } catch (const std::exception& e) {
+        throw Error(Err::source, path + " is corrupt (" + e.what() + ")");
+    }
+}
+
+void write_state_file(const std::string& cache_dir, const char* name, const json& j) {
+    AtomicWriteOptions o;
+    o.mode = 0600;
+    // Invalid UTF-8 from the directory is replaced, not refused: the records are checked again
+    // (and refused there) whenever the directory is assembled from them.
+    write_file_atomic(cache_dir + "/" + name, j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", o);
+}
+
 }  // namespace
 
 LdapState load_ldap_state(const std::string& cache_dir) {
     LdapState st;
-    const std::string path = cache_dir + "/" + kStateName;
-    struct stat sb;
-    if (::lstat(path.c_str(), &sb) != 0 && errno == ENOENT) return st;
-    std::string text = read_secret_file(path, "LDAP sync state", kMaxStateBytes);
+    std::optional<json> j = read_state_file(cache_dir, kStateName, "LDAP sync state");
+    if (!j) return st;
     try {
-        json j = json::parse(text);
-        if (j.at("version") != 1) throw Error(Err::source, "unknown version");
-        st.generation = j.at("generation").get<std::string>();
-        st.incremental = j.at("incremental").get<bool>();
-        st.user_cookie = unhex(j.at("user_cookie").get<std::string>());
-        st.group_cookie = unhex(j.at("group_cookie").get<std::string>());
-        st.next_change = j.at("next_change").get<std::int64_t>();
-        for (const auto& [id, r] : j.at("users").items()) st.users.emplace(id, user_of(r));
-        for (const auto& [id, r] : j.at("groups").items()) st.groups.emplace(id, group_of(r));
+        st.generation = j->at("generation").get<std::string>();
+        st.incremental = j->at("incremental").get<bool>();
+        st.user_cookie = unhex(j->at("user_cookie").get<std::string>());
+        st.group_cookie = unhex(j->at("group_cookie").get<std::string>());
+        st.next_change = j->at("next_change").get<std::int64_t>();
+    } catch (const std::exception& e) {
+        throw Error(Err::source, cache_dir + "/" + kStateName + " is corrupt (" + e.what() + ")");
+    }
+    return st;
+}
+
+void load_ldap_records(const std::string& cache_dir, LdapState* st) {
+    const std::string path = cache_dir + "/" + kRecordsName;
+    std::optional<json> j = read_state_file(cache_dir, kRecordsName, "LDAP sync records");
+    if (!j) throw Error(Err::source, path + " is missing");
+    try {
+        if (j->at("generation").get<std::string>() != st->generation)
+            throw Error(Err::source, "written by another sync than " + std::string(kStateName));
+        st->users.clear();
+        st->groups.clear();
+        for (const auto& [id, r] : j->at("users").items()) st->users.emplace(id, user_of(r));
+        for (const auto& [id, r] : j->at("groups").items()) st->groups.emplace(id, group_of(r));
     } catch (const std::exception& e) {
         throw Error(Err::source, path + " is corrupt (" + e.what() + ")");
     }
-    return st;
 }
 
 void save_ldap_state(const std::string& cache_dir, const LdapState& st) {
     json users = json::object(), groups = json::object();
     for (const auto& [id, r] : st.users) users[id] = user_json(r);
     for (const auto& [id, r] : st.groups) groups[id] = group_json(r);
-    json j = {{"version", 1},
-              {"generation", st.generation},
-              {"incremental", st.incremental},
-              {"user_cookie", hex(st.user_cookie)},
-              {"group_cookie", hex(st.group_cookie)},
-              {"next_change", st.next_change},
-              {"users", std::move(users)},
-              {"groups", std::move(groups)}};
-    AtomicWriteOptions o;
-    o.mode = 0600;
-    // Invalid UTF-8 from the directory is replaced, not refused: the records are checked again
-    // (and refused there) whenever the directory is assembled from them.
-    write_file_atomic(cache_dir + "/" + kStateName, j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", o);
+    write_state_file(cache_dir, kRecordsName,
+                     {{"version", kVersion},
+                      {"generation", st.generation},
+                      {"users", std::move(users)},
+                      {"groups", std::move(groups)}});
+    write_state_file(cache_dir, kStateName,
+                     {{"version", kVersion},
+                      {"generation", st.generation},
+                      {"incremental", st.incremental},
+                      {"user_cookie", hex(st.user_cookie)},
+                      {"group_cookie", hex(st.group_cookie)},
+                      {"next_change", st.next_change}});
 }
 
 std::string ldap_state_etag(const std::string& generation) {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// ldap_state.h — what the ldap source keeps beside the cache between syncs,
-// <cache_dir>/ldap-state.json (root-only, 0600, replaced atomically through the fetch's commit
-// once the sync has written the cache): the RFC 4533 cookies and the records the cache was built
-// from, so that an incremental sync applies the server's changes to the last good directory.
+// ldap_state.h — what the ldap source keeps beside the cache between syncs (root-only, 0600,
+// replaced atomically through the fetch's commit once the sync has written the cache): the
+// RFC 4533 cookies in <cache_dir>/ldap-state.json and the records the cache was built from in
+// <cache_dir>/ldap-records.json, so that an incremental sync applies the server's changes to
+// the last good directory. Two files: a sync that finds no change reads only the small one, and
+// costs the same at any directory size.
 #pragma once
 
 #include <cstdint>
@@ -22,12 +24,18 @@ struct LdapState {
     LdapRecords users, groups;
 };
 
-// Reads <cache_dir>/ldap-state.json. A missing file gives an empty state (generation ""). A file
-// that is unsafe (owner, mode, symlink), unreadable or corrupt throws Error: the caller then
-// reads the directory in full.
+// Reads <cache_dir>/ldap-state.json, without the records. A missing file gives an empty state
+// (generation ""). A file that is unsafe (owner, mode, symlink), unreadable, corrupt or of
+// another version throws Error: the caller then reads the directory in full.
 LdapState load_ldap_state(const std::string& cache_dir);
 
-// Replaces <cache_dir>/ldap-state.json atomically (mode 0600). Throws Error.
+// Fills state->users and state->groups from <cache_dir>/ldap-records.json, which must have been
+// written with state->generation. Throws Error (missing, unsafe, corrupt, another generation).
+void load_ldap_records(const std::string& cache_dir, LdapState* state);
+
+// Replaces <cache_dir>/ldap-records.json, then <cache_dir>/ldap-state.json, each atomically
+// (mode 0600): a crash between the two leaves generations that disagree, i.e. a full read.
+// Throws Error.
 void save_ldap_state(const std::string& cache_dir, const LdapState& state);
 
 // The token status.json keeps for `generation`.

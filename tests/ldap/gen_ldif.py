@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""gen_ldif.py [--users N] [--schema rfc2307|rfc2307bis|ad] [--unbound-every K] [--home-base DIR] — the directory
+"""gen_ldif.py [--users N] [--schema rfc2307|rfc2307bis|ad] [--unbound-every K] [--home-base DIR] [--uid-base B] — the directory
 of one test run as LDIF on stdout, for slapadd: dc=example,dc=org with ou=people, ou=groups,
 ou=hosts (the host group cn=web1, listing the bound users), ou=policies (the
 ppolicy default) and the read-only bind account cn=reader,ou=services (password "reader-pw").
 
-Users are user00001… (uidNumber 20000+i, private gid, gecos "User i", an ed25519-looking key
+Users are user00001… (uidNumber B+i, B 20000 by default: past 40,000 users that crosses the
+reserved 60000-65535, which the bench avoids with --uid-base 100000; private gid, gecos "User i", an ed25519-looking key
 is NOT generated here: tests add real keys with ldapmodify). Bound users carry `host: web1` (ldapns
 hostObject) and are members of cn=web1; every K-th user is neither (unbound). Groups: staff (gid 7000, every user) and ops (gid 7001, the first 3 users),
 as memberUid (rfc2307) or member DNs (rfc2307bis, ad).
@@ -22,6 +23,7 @@ def main():
     p.add_argument("--schema", default="rfc2307", choices=["rfc2307", "rfc2307bis", "ad"])
     p.add_argument("--unbound-every", type=int, default=0)
     p.add_argument("--home-base", default="/home")
+    p.add_argument("--uid-base", type=int, default=20000)
     a = p.parse_args()
     out = sys.stdout
     w = out.write
@@ -39,7 +41,7 @@ def main():
         dn = f"uid={name},ou=people,{BASE}" if a.schema != "ad" else f"cn={name},ou=people,{BASE}"
         bound = not (a.unbound_every and i % a.unbound_every == 0)
         names.append((name, dn, bound))
-        uid = 20000 + i
+        uid = a.uid_base + i
         if a.schema == "ad":
             w(f"dn: {dn}\nobjectClass: inetOrgPerson\nobjectClass: dirbindTestAdUser\n"
               f"objectClass: hostObject\n"

@@ -109,6 +109,28 @@ contains "... with the change, ':' in gecos made a space" "user00002:x:20002:200
 dirbind sync
 contains "the next sync is incremental again" "not modified since the last sync" "$out"
 
+# ---- the records are read only when there is a change to apply ---------------------------------
+# An unchanged sync reads the small ldap-state.json alone (its cost does not grow with the
+# directory); records that are unusable when a change comes mean a full read, not a wrong cache.
+check "the records are root-only too" "600" "$(stat -c %a "$T/cache/ldap-records.json")"
+printf 'garbage' >"$T/cache/ldap-records.json"
+dirbind sync --verbose
+contains "unchanged, records unreadable: not modified all the same (they were not read)" \
+    "not modified since the last sync" "$out"
+lmod <<E
+dn: uid=user00002,ou=people,$BASE
+changetype: modify
+replace: gecos
+gecos: Second Again
+E
+dirbind sync --verbose
+check "a change with unreadable records: the sync succeeds" 0 "$rc"
+contains "... by reading everything" "ldap-records.json is corrupt" "$out"
+dirbind lookup user user00002
+contains "... with the change" "user00002:x:20002:20002:Second Again:" "$out"
+dirbind sync
+contains "... and is incremental again" "not modified since the last sync" "$out"
+
 # ---- hostile values: the same validator ----------------------------------------------------------
 lmod <<E
 dn: uid=root,ou=people,$BASE
