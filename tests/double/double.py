@@ -79,6 +79,19 @@ MAX_SKEW = 300
 ID_RE = re.compile(r"^[0-9a-f]{24}$")
 
 
+
+def paging(query):
+    """(limit, skip) of a JumpCloud list request, or (None, None) when out of range: as the API
+    (limit 1..100, default 10)."""
+    try:
+        limit = int(query.get("limit", ["10"])[0])
+        skip = int(query.get("skip", ["0"])[0])
+    except ValueError:
+        return None, None
+    if limit < 1 or limit > 100 or skip < 0:
+        return None, None
+    return limit, skip
+
 class State:
     """Everything the handlers share: files in DIR, cached by mtime; fault counters; the log."""
 
@@ -405,13 +418,9 @@ class Handler(BaseHTTPRequestHandler):
         if parts == ["systems", sid]:
             return self.deliver(fault, 200, jc["system"], "application/json")
         if parts[:3] == ["v2", "systems", sid] and len(parts) == 4:
-            try:
-                limit = int(query.get("limit", ["10"])[0])
-                skip = int(query.get("skip", ["0"])[0])
-            except ValueError:
-                return self.error(400, "bad limit or skip")
-            if limit < 1 or limit > 100 or skip < 0:
-                return self.error(400, "limit must be 1..100")
+            limit, skip = paging(query)
+            if limit is None:
+                return self.error(400, "limit must be 1..100, skip 0 or more")
             users = jc["users"]
             if parts[3] == "users":
                 page = []
@@ -433,13 +442,9 @@ class Handler(BaseHTTPRequestHandler):
         """GET /api/systemusers: a page of the organisation's users, v1 style."""
         if "filter" in query or "search" in query:
             return self.error(400, "filter and search are not modelled by the double")
-        try:
-            limit = int(query.get("limit", ["10"])[0])
-            skip = int(query.get("skip", ["0"])[0])
-        except ValueError:
-            return self.error(400, "bad limit or skip")
-        if limit < 1 or limit > 100 or skip < 0:
-            return self.error(400, "limit must be 1..100")
+        limit, skip = paging(query)
+        if limit is None:
+            return self.error(400, "limit must be 1..100, skip 0 or more")
         sort = query.get("sort", [""])[0]
         if sort not in ("", "_id", "-_id"):
             return self.error(400, "only sort=_id is modelled by the double")
