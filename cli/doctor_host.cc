@@ -300,6 +300,24 @@ void check_sshd(Sshd d, std::uint32_t policy, bool have_policy, Report* r) {
             r->add("host", "sshd.mfa", Level::fail,
                    src + ": KbdInteractiveAuthentication is not yes: the verification code cannot be asked",
                    "KbdInteractiveAuthentication yes");
+        // The password method sends the password as the answer to every prompt, the code's too
+        // (docs/pam.md, MFA); clients reach it only when a list of AuthenticationMethods allows it.
+        bool password_reachable = methods.empty() || methods == "any";
+        for (const std::string& list : words_of(methods))
+            for (std::size_t b = 0, e; b <= list.size(); b = e + 1) {
+                e = list.find(',', b);
+                if (e == std::string::npos) e = list.size();
+                if (list.compare(b, e - b, "password") == 0) password_reachable = true;
+            }
+        if (kv["passwordauthentication"] == "yes" && password_reachable)
+            r->add(
+                "host", "sshd.mfa_password", Level::warn,
+                src +
+                    ": PasswordAuthentication yes while the directory turns MFA on: an enrolled user who "
+                    "logs in by the password method has the password taken as the verification code and is "
+                    "refused; only keyboard-interactive asks for the code",
+                "PasswordAuthentication no and KbdInteractiveAuthentication yes in /etc/ssh/sshd_config, "
+                "then: systemctl reload ssh");
     }
     if (have_policy && (policy & cachefmt::kPasswordAuth) && kv["kbdinteractiveauthentication"] != "yes" &&
         kv["passwordauthentication"] != "yes")
@@ -363,10 +381,13 @@ void check_host(const Config& cfg, Report* r) {
     for (const Check& c : r->checks())
         if (c.id == "cache.present" && c.level == Level::ok) have_policy = true;
     check_nsswitch(r);
+    check_nscd(r);
     // OpenSSH 9.8 and later name the PAM service (PAMServiceName); before, it is "sshd".
     std::string service = sshd.kv.count("pamservicename") ? sshd.kv["pamservicename"] : "sshd";
     check_pam(service, r);
     check_sshd(sshd, policy, have_policy, r);
+    check_helpers(cfg, r);
+    check_selinux(r);
     check_timer(cfg, r);
     check_directory(cfg, some_user, r);
 }

@@ -47,4 +47,18 @@ struct SyncInterval {
 // understood here.
 SyncInterval sync_interval();
 
+// A running nscd (its socket $DIRBIND_NSCD_SOCKET, default /run/nscd/socket, answers) that
+// caches passwd or group by $DIRBIND_NSCD_CONF (default /etc/nscd.conf): a warning, since it
+// answers from its cache after a sync. Nothing when nscd does not run.
+void check_nscd(Report* r);
+
+// dirbind-keys-helper and the network plugin (their paths as their loaders find them): present,
+// regular, root's and not writable by group or others; the plugin only warned about for the
+// file source, which does not load it.
+void check_helpers(const Config& cfg, Report* r);
+
+// SELinux enforcing ($DIRBIND_SELINUX_ENFORCE, default /sys/fs/selinux/enforce, reads 1): a
+// warning naming where its denials are logged. Nothing otherwise.
+void check_selinux(Report* r);
+
 }  // namespace dirbind::cli

@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "cache/cache_format.h"
@@ -13,12 +14,15 @@
 #include "directory/validate.h"
 #include "doctor.h"
 #include "login/login_policy.h"
+#include "login/login_refresh.h"
+#include "login/totp.h"
 #include "openssh/key_diagnosis.h"
 #include "openssh/sshkey.h"
 #include "provisioning/provision.h"
 #include "provisioning/strict_modes.h"
 #include "provisioning/user_keys.h"
 #include "sudo_report.h"
+#include "sync/source.h"
 #include "sync/sync_status.h"
 #include "system/log.h"
 
@@ -75,6 +79,8 @@ private:
     void sudo();
     void files();
     void pasted_key();
+    void totp_record();
+    void login_refresh();
     void fix();
     void add(const char* group, const char* id, Level l, const std::string& m, const std::string& f = "") {
         r_->add(group, id, l, m, f);
@@ -289,6 +295,7 @@ void UserDoctor::methods() {
         } else {
             add("user", "method.mfa", Level::ok,
                 "MFA: required; a verification code is asked after the key or password");
+            totp_record();
         }
     } else if (ctx_.policy & cachefmt::kMfa) {
         add("user", "method.mfa", Level::ok,
@@ -297,6 +304,86 @@ void UserDoctor::methods() {
     if (!any)
         add("user", "method.any", Level::fail, "no login method works for " + name_ + " on this host",
             "see the refused methods above");
+}
+
+// The replay record read as pam_dirbind reads it before it accepts a code: one it cannot trust
+// refuses every code (fail closed) until it is removed or its directory fixed.
+void UserDoctor::totp_record() {
+    const std::string dir = cfg_.cache_dir + "/" + kTotpStateDir;
+    const std::string path = dir + "/" + name_;
+    std::uint64_t last = 0;
+    std::string why;
+    switch (totp_check_record(dir, name_, uid_, &last, &why)) {
+        case TotpRecord::none:
+            add("user", "mfa.record", Level::ok,
+                "MFA: no replay record for " + name_ + " yet (" + path + ")");
+            return;
+        case TotpRecord::ok:
+            add("user", "mfa.record", Level::ok,
+                "MFA: replay record " + path + " is sound (last code used at step " + std::to_string(last) +
+                    ")");
+            return;
+        case TotpRecord::failed:
+            break;
+    }
+    // Removing the record forgets only the last step used (docs/pam.md, MFA); a directory that
+    // cannot be trusted is made root's and private again.
+    bool record = why.rfind(path + ":", 0) == 0;
+    add("user", "mfa.record", Level::fail,
+        "MFA: " + printable(why, 300) + ": pam_dirbind refuses every verification code of " + name_ +
+            " until it is fixed",
+        record ? "rm " + path + "  # forgets only the last code used; the next login writes it anew"
+               : "chown root: " + dir + "; chmod 0700 " + dir + " (and " + cfg_.cache_dir +
+                     " root's, not writable by group/others)");
+}
+
+// What pam_dirbind's login_refresh would decide at a login now: the same question as `dirbind
+// refresh-user` (the source, through the plugin, within login_refresh.timeout), the answer
+// through the same parser and account rules as in the module, nothing written.
+void UserDoctor::login_refresh() {
+    // Asked at login only when the cache allows: a refusal stands whatever the directory says.
+    if (!cfg_.login_refresh.enabled || ctx_.account.state != UserState::active) return;
+    const std::uint32_t total = cfg_.login_refresh.timeout_ms;
+    RefreshVerdict v;
+    std::string why;
+    try {
+        UserFetch f = fetch_user(cfg_, name_, std::max<std::uint32_t>(1, total - total / 10));
+        if (std::string bad = parse_refresh_verdict(format_refresh_verdict(name_, f), name_, &v);
+            !bad.empty())
+            why = "unusable answer: " + bad;
+    } catch (const Error& e) {
+        why = e.what();
+    }
+    if (!why.empty()) {
+        add("user", "login_refresh", Level::warn,
+            "login_refresh: " + describe_source(cfg_) + " cannot be asked about " + name_ + " now (" +
+                printable(why, 300) + "): at login the cache's allow stands (logged: login_refresh failed)",
+            "check the network, the source settings and the credentials (dirbind check-config)");
+        return;
+    }
+    // A login as the cache would allow it: with the first directory key, or the password.
+    std::string step = "keyboard-interactive/pam";
+    if (!keys_.empty()) {
+        PublicKey k = parse_public_key(keys_.front().line);
+        step = "publickey " + k.type + " " + k.base64;
+    }
+    LoginContext c = ctx_;
+    c.service = "sshd";
+    c.auth_info = step;
+    Decision d = decide_refresh(c, v, kNoUnmanaged);
+    if (d.verdict == Verdict::deny)
+        add("user", "login_refresh", Level::fail,
+            "login_refresh will refuse " + name_ + ": " +
+                (d.user_message.empty() ? d.log_message : d.user_message) +
+                " (what the directory says now; the cache does not say it yet)",
+            "dirbind sync  # brings the cache in line; or, if the directory is wrong, fix " + name_ +
+                " there");
+    else
+        add("user", "login_refresh", Level::ok,
+            std::string("login_refresh: the directory ") +
+                (v.kind == RefreshVerdict::Kind::unchanged
+                     ? "says nothing changed since the last sync"
+                     : "agrees with the cache: " + name_ + " may log in"));
 }
 
 void UserDoctor::keys() {
@@ -406,6 +493,7 @@ void UserDoctor::run() {
         return;
     }
     methods();
+    login_refresh();
     sudo();
     keys();
     if (o_.key) pasted_key();

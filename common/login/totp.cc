@@ -156,22 +156,66 @@ std::optional<std::uint64_t> totp_match(const std::vector<unsigned char>& key, s
     return best;
 }
 
+namespace {
+
+// Opens <state_dir> as totp_use_step() trusts it: parent and state dir without following
+// symlinks, both the effective uid's and not writable by group or others. With `create`, a
+// missing state dir is made 0700; without, a missing one leaves *missing true and returns no fd.
+UniqueFd open_state_dir(const std::string& state_dir, bool create, bool* missing, std::string* why) {
+    *missing = false;
+    std::size_t slash = state_dir.rfind('/');
+    if (!canonical_abs_path(state_dir) || slash == std::string::npos || state_dir == "/")
+        return *why = state_dir + ": not an absolute canonical path", UniqueFd();
+    const std::string parent = slash == 0 ? "/" : state_dir.substr(0, slash);
+    const std::string name = state_dir.substr(slash + 1);
+    UniqueFd pfd = open_dir_nofollow(parent, false, why);
+    if (!pfd || !owned_private_dir(pfd.get(), parent, why)) return UniqueFd();
+    if (create && ::mkdirat(pfd.get(), name.c_str(), 0700) != 0 && errno != EEXIST)
+        return *why = state_dir + ": cannot create: " + errstr(errno), UniqueFd();
+    UniqueFd sfd(::openat(pfd.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!sfd && errno == ENOENT && !create) return *missing = true, UniqueFd();
+    if (!sfd) return *why = state_dir + ": " + errstr(errno), UniqueFd();
+    if (!owned_private_dir(sfd.get(), state_dir, why)) return UniqueFd();
+    return sfd;
+}
+
+// Reads <state_dir>/<user> from the open state dir: the last step accepted for `uid`.
+TotpRecord read_record_at(int sfd, const std::string& state_dir, const std::string& user, uid_t uid,
+                          std::uint64_t* last, std::string* why) {
+    const std::string path = state_dir + "/" + user;
+    CheckedRead r = read_checked_at(sfd, user, ::geteuid(), kMaxRecordBytes);
+    switch (r.status) {
+        case ReadStatus::missing:
+            return TotpRecord::none;
+        case ReadStatus::ok:
+            switch (parse_record(r.data, uid, last)) {
+                case Record::none:
+                    return TotpRecord::none;
+                case Record::ok:
+                    return TotpRecord::ok;
+                case Record::bad:
+                    break;
+            }
+            *why = path + ": unreadable record (remove it to reset)";
+            return TotpRecord::failed;
+        case ReadStatus::unsafe:
+        case ReadStatus::too_big:
+        case ReadStatus::failed:
+            break;
+    }
+    *why = path + ": " + r.reason;
+    return TotpRecord::failed;
+}
+
+}  // namespace
+
 TotpUse totp_use_step(const std::string& state_dir, const std::string& user, uid_t uid, std::uint64_t step,
                       std::string* why) noexcept {
     try {
         if (!plain_name(user)) return *why = "not a plain file name: the user name", TotpUse::failed;
-        std::size_t slash = state_dir.rfind('/');
-        if (!canonical_abs_path(state_dir) || slash == std::string::npos || state_dir == "/")
-            return *why = state_dir + ": not an absolute canonical path", TotpUse::failed;
-        const std::string parent = slash == 0 ? "/" : state_dir.substr(0, slash);
-        const std::string name = state_dir.substr(slash + 1);
-        UniqueFd pfd = open_dir_nofollow(parent, false, why);
-        if (!pfd || !owned_private_dir(pfd.get(), parent, why)) return TotpUse::failed;
-        if (::mkdirat(pfd.get(), name.c_str(), 0700) != 0 && errno != EEXIST)
-            return *why = state_dir + ": cannot create: " + errstr(errno), TotpUse::failed;
-        UniqueFd sfd(::openat(pfd.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!sfd) return *why = state_dir + ": " + errstr(errno), TotpUse::failed;
-        if (!owned_private_dir(sfd.get(), state_dir, why)) return TotpUse::failed;
+        bool missing = false;
+        UniqueFd sfd = open_state_dir(state_dir, true, &missing, why);
+        if (!sfd) return TotpUse::failed;
         // Which users log in with codes, and when: nobody else's business.
         if (::fchmod(sfd.get(), 0700) != 0)
             return *why = state_dir + ": chmod: " + errstr(errno), TotpUse::failed;
@@ -179,38 +223,44 @@ TotpUse totp_use_step(const std::string& state_dir, const std::string& user, uid
         while (::flock(sfd.get(), LOCK_EX) != 0)
             if (errno != EINTR) return *why = state_dir + ": lock: " + errstr(errno), TotpUse::failed;
 
-        const std::string path = state_dir + "/" + user;
-        CheckedRead r = read_checked_at(sfd.get(), user, ::geteuid(), kMaxRecordBytes);
         std::uint64_t last = 0;
-        switch (r.status) {
-            case ReadStatus::missing:
+        switch (read_record_at(sfd.get(), state_dir, user, uid, &last, why)) {
+            case TotpRecord::none:
                 break;
-            case ReadStatus::ok:
-                switch (parse_record(r.data, uid, &last)) {
-                    case Record::none:
-                        break;
-                    case Record::ok:
-                        if (step <= last) return TotpUse::replayed;
-                        break;
-                    case Record::bad:
-                        return *why = path + ": unreadable record (remove it to reset)", TotpUse::failed;
-                }
+            case TotpRecord::ok:
+                if (step <= last) return TotpUse::replayed;
                 break;
-            case ReadStatus::unsafe:
-            case ReadStatus::too_big:
-            case ReadStatus::failed:
-                return *why = path + ": " + r.reason, TotpUse::failed;
+            case TotpRecord::failed:
+                return TotpUse::failed;
         }
         const std::string text = std::string(kRecordHeader) + "\nuid " + std::to_string(uid) + "\nstep " +
                                  std::to_string(step) + "\n";
         AtomicWriteOptions o;
         o.mode = 0600;
         if (int e = write_file_atomic_at_nothrow(sfd.get(), user, text, o); e != 0)
-            return *why = path + ": " + errstr(e), TotpUse::failed;
+            return *why = state_dir + "/" + user + ": " + errstr(e), TotpUse::failed;
         return TotpUse::accepted;
     } catch (...) {
         *why = "out of memory";
         return TotpUse::failed;
+    }
+}
+
+TotpRecord totp_check_record(const std::string& state_dir, const std::string& user, uid_t uid,
+                             std::uint64_t* last, std::string* why) noexcept {
+    try {
+        if (!plain_name(user)) return *why = "not a plain file name: the user name", TotpRecord::failed;
+        bool missing = false;
+        UniqueFd sfd = open_state_dir(state_dir, false, &missing, why);
+        if (missing) return TotpRecord::none;
+        if (!sfd) return TotpRecord::failed;
+        // A shared lock: never sees a record half replaced (the writes are atomic renames anyway).
+        while (::flock(sfd.get(), LOCK_SH) != 0)
+            if (errno != EINTR) return *why = state_dir + ": lock: " + errstr(errno), TotpRecord::failed;
+        return read_record_at(sfd.get(), state_dir, user, uid, last, why);
+    } catch (...) {
+        *why = "out of memory";
+        return TotpRecord::failed;
     }
 }
 

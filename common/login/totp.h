@@ -59,6 +59,18 @@ enum class TotpUse {
 TotpUse totp_use_step(const std::string& state_dir, const std::string& user, uid_t uid, std::uint64_t step,
                       std::string* why) noexcept;
 
+enum class TotpRecord {
+    none,    // no record for this uid (none written yet, or the name's former owner's): any step goes
+    ok,      // *last is the last step accepted
+    failed,  // the record or its directory cannot be trusted (*why): totp_use_step refuses every code
+};
+
+// Reads <state_dir>/<user> exactly as totp_use_step() does, but creates, changes and writes
+// nothing (a missing state dir is no record): what the next code of `user` will meet. Never
+// throws.
+TotpRecord totp_check_record(const std::string& state_dir, const std::string& user, uid_t uid,
+                             std::uint64_t* last, std::string* why) noexcept;
+
 enum class TotpResult {
     ok,            // right code, first use: the login may proceed
     wrong_code,    // not the code of any step in the window (or not 6 digits)

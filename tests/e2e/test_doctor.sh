@@ -11,12 +11,13 @@ export DIRBIND_E2E_SOURCE
 mkkey alice
 mkkey other
 HASH=$(pwhash 'Pw-Alice-1')
-# publish [MFA] [EXTRA_KEY_YAML]: alice with her key (and one more key entry, as given).
+# publish [MFA] [EXTRA_KEY_YAML] [EXTRA_FIELDS]: alice with her key (and one more key entry, and
+# more fields of hers, as given).
 publish() {
     directory_publish <<EOF
 system: {password_auth: true, public_key_auth: true, mfa: ${1:-false}}
 users:
-  - {name: alice, uid: 5001, gid: 5001, password_hash: "$HASH",
+  - {name: alice, uid: 5001, gid: 5001, password_hash: "$HASH",${3:+ $3,}
      ssh_keys: [{name: laptop, key: "$(pub alice)"}${2:+, $2}]}
 EOF
     dsync
@@ -270,6 +271,40 @@ fails "MFA on without AuthenticationMethods" "sshd -T: the directory turns MFA o
 sandbox_sshd_config /etc/ssh/sshd_config.e2e "AuthenticationMethods publickey,keyboard-interactive"
 doc
 absent "MFA with the chain: no MFA failure" "FAIL  sshd -T: the directory turns MFA on" "$DOC"
+absent "MFA, PasswordAuthentication no: no password-method warning" "PasswordAuthentication yes while" "$DOC"
+sandbox_sshd_config /etc/ssh/sshd_config.e2e "AuthenticationMethods publickey,keyboard-interactive" "PasswordAuthentication yes"
+doc
+absent "MFA, PasswordAuthentication yes but no list allows password: no warning" "PasswordAuthentication yes while" "$DOC"
+sandbox_sshd_config /etc/ssh/sshd_config.e2e "AuthenticationMethods publickey,keyboard-interactive password" "PasswordAuthentication yes"
+doc
+contains "MFA with PasswordAuthentication yes: warned" "warn  sshd -T: PasswordAuthentication yes while the directory turns MFA on: an enrolled user who logs in by the password method has the password taken as the verification code and is refused; only keyboard-interactive asks for the code" "$DOC"
+contains "MFA with PasswordAuthentication yes: fix" "      fix: PasswordAuthentication no and KbdInteractiveAuthentication yes in /etc/ssh/sshd_config, then: systemctl reload ssh" "$DOC"
+sandbox_sshd_config /etc/ssh/sshd_config.e2e "AuthenticationMethods publickey,keyboard-interactive"
+# ---- the TOTP replay record, read as pam_dirbind reads it before it accepts a code
+publish true "" 'totp_secret: "JBSWY3DPEHPK3PXP"'
+doc alice
+contains "MFA enrolled: the code is asked" "ok    MFA: required; a verification code is asked after the key or password" "$DOC"
+contains "no replay record yet" "ok    MFA: no replay record for alice yet (/var/lib/dirbind/totp/alice)" "$DOC"
+install -d -m 0700 /var/lib/dirbind/totp
+printf '# dirbind: the last TOTP time step accepted for this user\nuid 5001\nstep 12345\n' >/var/lib/dirbind/totp/alice
+chmod 0600 /var/lib/dirbind/totp/alice
+doc alice
+contains "a sound replay record" "ok    MFA: replay record /var/lib/dirbind/totp/alice is sound (last code used at step 12345)" "$DOC"
+printf 'uid 5001\nstep 12x\n' >/var/lib/dirbind/totp/alice
+doc alice
+fails "damaged TOTP replay record" "MFA: /var/lib/dirbind/totp/alice: unreadable record (remove it to reset): pam_dirbind refuses every verification code of alice until it is fixed" \
+    "rm /var/lib/dirbind/totp/alice  # forgets only the last code used; the next login writes it anew"
+rm /var/lib/dirbind/totp/alice
+ln -s /etc/passwd /var/lib/dirbind/totp/alice
+doc alice
+contains "a symlinked replay record: FAIL" "FAIL  MFA: /var/lib/dirbind/totp/alice: " "$DOC"
+contains "a symlinked replay record: its fix" "      fix: rm /var/lib/dirbind/totp/alice  # forgets" "$DOC"
+rm /var/lib/dirbind/totp/alice
+chmod 0770 /var/lib/dirbind/totp
+doc alice
+fails "replay records' directory group-writable" "MFA: /var/lib/dirbind/totp: writable by group or others; refusing to trust it: pam_dirbind refuses every verification code of alice until it is fixed" \
+    "chown root: /var/lib/dirbind/totp; chmod 0700 /var/lib/dirbind/totp (and /var/lib/dirbind root's, not writable by group/others)"
+rm -r /var/lib/dirbind/totp
 sandbox_sshd_config /etc/ssh/sshd_config.e2e
 publish
 
@@ -325,6 +360,77 @@ chmod 0600 /var/lib/dirbind/secrets.db
 doc
 contains "readers restored" "ok    identity.db opens as dirbind-keys (AuthorizedKeysCommandUser) and nobody (an unprivileged program's NSS); secrets.db opens for neither" "$DOC"
 mv "$T/ak.saved" /home/alice/.ssh/authorized_keys
+
+# ---- nscd in front of NSS: warned only while something answers on its socket
+printf '# comment\nenable-cache passwd yes\npositive-time-to-live passwd 600\nenable-cache group no\nenable-cache hosts yes\n' >"$T/nscd.conf"
+export DIRBIND_NSCD_CONF="$T/nscd.conf" DIRBIND_NSCD_SOCKET="$T/nscd.socket"
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); time.sleep(120)' "$T/nscd.socket" &
+NSCD_PID=$!
+for _ in $(seq 50); do [ -S "$T/nscd.socket" ] && break; sleep 0.1; done
+doc
+check "nscd caching passwd: a warning, not a failure" 0 "$DOC_RC"
+contains "nscd caching passwd: warned" "warn  nscd runs and caches passwd ($T/nscd.conf): after a sync, programs may get its old answers for up to 600 s (a new user unknown, a removed one still there)" "$DOC"
+contains "nscd caching passwd: fix" "      fix: nscd -i passwd -i group after each sync, or enable-cache passwd no and enable-cache group no in $T/nscd.conf, then: systemctl restart nscd" "$DOC"
+sed -i 's/^enable-cache passwd yes/enable-cache passwd no/' "$T/nscd.conf"
+doc
+contains "nscd without passwd/group caches: ok" "ok    nscd runs but does not cache passwd or group ($T/nscd.conf)" "$DOC"
+sed -i 's/^enable-cache passwd no/enable-cache passwd yes/' "$T/nscd.conf"
+kill "$NSCD_PID"; wait "$NSCD_PID" 2>/dev/null
+doc
+absent "no nscd answering (a stale socket file): no nscd line" "nscd" "$DOC"
+rm -f "$T/nscd.socket"
+unset DIRBIND_NSCD_CONF DIRBIND_NSCD_SOCKET
+
+# ---- the programs dirbind runs or loads: root's, not writable by others
+cp /usr/lib/*/dirbind/dirbind-keys-helper "$T/keys-helper"
+chmod 0775 "$T/keys-helper"
+DIRBIND_KEYS_HELPER="$T/keys-helper" doc
+fails "a group-writable keys helper" "$T/keys-helper: writable by group or others (mode 0775): chmod go-w $T/keys-helper: pam_dirbind does not run it, and authorized_keys is never rebuilt at login" \
+    "reinstall the dirbind package (apt-get install --reinstall dirbind), or chown root: $T/keys-helper; chmod 0755 $T/keys-helper"
+DIRBIND_KEYS_HELPER="$T/no-such-helper" doc
+fails "a missing keys helper" "$T/no-such-helper: No such file or directory: pam_dirbind does not run it, and authorized_keys is never rebuilt at login"
+doc
+contains "the installed keys helper: ok" "ok    /usr/lib/" "$DOC"
+
+# ---- SELinux: a warning naming where its denials are, only when enforcing
+echo 1 >"$T/enforce"
+DIRBIND_SELINUX_ENFORCE="$T/enforce" doc
+contains "SELinux enforcing: warned" "warn  SELinux is enforcing ($T/enforce): it can deny sshd's confined domain what doctor, running unconfined, is allowed (the cache, homes, the keys command)" "$DOC"
+contains "SELinux enforcing: where to look" "      fix: ausearch -m avc -ts recent  # denials name the file and the domain; restorecon -Rv the path" "$DOC"
+echo 0 >"$T/enforce"
+DIRBIND_SELINUX_ENFORCE="$T/enforce" doc
+absent "SELinux permissive: nothing said" "SELinux" "$DOC"
+
+# ---- login_refresh: what it would decide at a login now, the directory asked as refresh-user asks
+write_dirbind_config "login_refresh: {enabled: true, timeout: 1}"
+doc alice
+nofail "login_refresh, directory as the cache"
+contains "login_refresh, directory as the cache: ok" "ok    login_refresh: the directory agrees with the cache: alice may log in" "$DOC"
+directory_publish <<EOF
+system: {password_auth: true, public_key_auth: true, mfa: false}
+users:
+  - {name: alice, uid: 5001, gid: 5001, state: suspended, password_hash: "$HASH", ssh_keys: [{name: laptop, key: "$(pub alice)"}]}
+EOF
+doc alice
+contains "login_refresh, suspended in the directory only: the cache still says active" "ok    state active: bound to this host" "$DOC"
+fails "login_refresh, suspended in the directory only" "login_refresh will refuse alice: Your account is suspended in the directory. Contact your administrator. (what the directory says now; the cache does not say it yet)" \
+    "dirbind sync  # brings the cache in line; or, if the directory is wrong, fix alice there"
+login_key alice alice 'id -un'
+expect_refused "login_refresh, suspended in the directory only: refused, as doctor says"
+directory_publish <<EOF
+system: {password_auth: true, public_key_auth: true, mfa: false}
+users:
+  - {name: carol, uid: 5002, gid: 5002}
+EOF
+doc alice
+fails "login_refresh, removed from the directory" "login_refresh will refuse alice: Your account is no longer enabled on this system by the directory. Contact your administrator. (what the directory says now; the cache does not say it yet)"
+directory_unreachable
+doc alice
+contains "login_refresh, directory unreachable: warned" "warn  login_refresh: file $DIRECTORY cannot be asked about alice now (cannot read directory $DIRECTORY: No such file or directory): at login the cache's allow stands (logged: login_refresh failed)" "$DOC"
+directory_reachable
+write_dirbind_config
+publish
 
 directory_unreachable
 doc
