@@ -212,9 +212,17 @@ E
 [sssd]
 services = nss
 domains = bench
+# The watchdog restarts a responder or backend after 3 missed heartbeats of \`timeout\` s
+# (default 10); a backend busy enumerating 10k+ users on a loaded machine misses them.
+timeout = 300
 [nss]
 enum_cache_timeout = 1
+timeout = 300
 [domain/bench]
+timeout = 300
+# Its default of 60 s aborts the enumeration search of a large directory on a loaded machine,
+# and the next attempt comes only after ldap_enumeration_refresh_timeout.
+ldap_enumeration_search_timeout = 900
 id_provider = ldap
 auth_provider = none
 enumerate = true
